@@ -1,0 +1,77 @@
+"""The ``symconv`` command: a thin click layer over the library API.
+
+Each command validates its options, calls one library function and prints a short
+report. A :class:`SymconvError` becomes a one-line message and its exit code (2 for
+bad input, 1 otherwise); nothing is written when one is raised.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .emit import write_entry
+from .errors import SymconvError
+from .pipeline import Derivation, derive
+from .spec import show
+from .version import __version__
+
+SIZE_HELP = "positive integers joined by 'x' (5, 3x3, 4x5x6)"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="symconv")
+def main() -> None:
+    """Derive, prove and generate backpropagation through convolution layers."""
+
+
+@main.command()
+@click.option("--input", "input_", required=True, metavar="SIZE", help=f"Input size: {SIZE_HELP}.")
+@click.option("--filter", "filter_", required=True, metavar="SIZE", help="Filter size, same number of axes as --input.")
+@click.option("--stride", default="1", show_default=True, metavar="S", help="Stride: one value (2) or one per axis (2x1).")
+@click.option("--dilation", default="1", show_default=True, metavar="D", help="Dilation: one value (2) or one per axis (2x1).")
+@click.option(
+    "--padding", default="0", show_default=True, metavar="P",
+    help="Zero padding: 1, per axis 1x2, per side and axis 1:0x2:1 (lo:hi), or valid, same (stride 1), full.",
+)
+@click.option(
+    "--out", default="generated", show_default=True, type=click.Path(file_okay=False),
+    help="Output folder; the layer's files go to a subfolder named after it.",
+)
+def derive_command(input_: str, filter_: str, stride: str, dilation: str, padding: str, out: str) -> None:
+    """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
+
+    \b
+    Example: symconv derive --input 3x3 --filter 2x2
+    writes generated/conv2d_i3x3_f2x2/conv2d_i3x3_f2x2.tex (the derivation) and
+    generated/conv2d_i3x3_f2x2/conv2d_i3x3_f2x2.py (forward, grad_filter, grad_input).
+    """
+    try:
+        d = derive(input_, filter_, stride=stride, dilation=dilation, padding=padding)
+        written = write_entry(d, out)
+    except SymconvError as e:
+        _fail(e)
+    for line in report(d, [str(p) for p in written.paths]):
+        click.echo(line)
+
+
+derive_command.name = "derive"
+
+
+def report(d: Derivation, paths: list[str]) -> list[str]:
+    """The lines ``symconv derive`` prints."""
+    p = d.proof
+    empty = f" ({p.input.empty} with no term, = 0)" if p.input.empty else ""
+    lines = [
+        f"layer:  {d.spec.describe()}",
+        f"output: {show(d.spec.output)}",
+        f"proven: dL/dF {p.filter.proven} of {p.filter.total} identities, "
+        f"dL/dX {p.input.proven} of {p.input.total}{empty}; exact (expand(expansion - closed form) == 0)",
+    ]
+    return lines + [("wrote:  " if i == 0 else "        ") + path for i, path in enumerate(paths)]
+
+
+def _fail(error: SymconvError) -> None:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(error.exit_code)

@@ -1,0 +1,37 @@
+"""The only exceptions the CLI turns into messages.
+
+Every error a user can cause derives from :class:`SymconvError`; the CLI prints its
+message on one line and exits with its ``exit_code``. Anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class SymconvError(Exception):
+    """Base class: a problem the user can fix, described in one line."""
+
+    exit_code = 1
+
+
+class SpecError(SymconvError, ValueError):
+    """A layer description that is malformed or describes no convolution.
+
+    Args:
+        option: the CLI option (``--input``) or API parameter the problem is about.
+        message: what is wrong and what is allowed.
+    """
+
+    exit_code = 2
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option
+
+
+class ProofError(SymconvError):
+    """An identity between an expansion and its closed form did not hold."""
+
+
+class OutputError(SymconvError):
+    """The output folder cannot be written."""

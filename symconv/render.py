@@ -1,0 +1,222 @@
+"""Jinja environments and the two renderers; pure functions from a Derivation to text.
+
+Templates live in the top-level ``templates/`` folder (shipped inside the wheel as
+``symconv/templates``). :func:`template_dirs` is the one place that finds them.
+Templates receive strings only: every expression is printed by ``printing``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import printing as pr
+from .errors import ProofError
+from .forms import tensor
+from .model import F, G, X
+from .pipeline import Derivation
+from .spec import ConvSpec, compact, show
+from .version import __version__
+
+TEMPLATE_ENV = "SYMCONV_TEMPLATES"
+FORWARD_TERMS_PER_LINE = 6
+GRADIENT_TERMS_PER_LINE = 4
+
+
+def template_dirs() -> list[Path]:
+    """Where templates are looked up, in order: ``$SYMCONV_TEMPLATES``, the packaged copy, the source tree."""
+    here = Path(__file__).resolve().parent
+    candidates = [os.environ.get(TEMPLATE_ENV), here / "templates", here.parent / "templates"]
+    return [Path(c) for c in candidates if c and Path(c, "kernel.py.j2").is_file()]
+
+
+@lru_cache(maxsize=None)
+def _environment(latex: bool, dirs: tuple[Path, ...]) -> jinja2.Environment:
+    if not dirs:
+        raise FileNotFoundError("symconv cannot find its templates/ folder; reinstall symconv")
+    delimiters = dict(
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((=", comment_end_string="=))",
+    ) if latex else {}
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        **delimiters,
+    )
+
+
+def _render(template: str, latex: bool, context: dict) -> str:
+    return _environment(latex, tuple(template_dirs())).get_template(template).render(context)
+
+
+def _require_proof(d: Derivation) -> None:
+    for part in (d.proof.filter, d.proof.input):
+        if part.failures:
+            name = part.gradient.split("/d")[-1]
+            first = pr.index_label(part.failures[0])
+            raise ProofError(
+                f"{part.gradient}: {len(part.failures)} of {part.total} identities failed, "
+                f"first at {name}_{{{first}}} (1-based); nothing was written"
+            )
+
+
+# -- NumPy kernel -------------------------------------------------------------
+def render_numpy(d: Derivation) -> str:
+    """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer."""
+    _require_proof(d)
+    return _render("kernel.py.j2", False, kernel_context(d))
+
+
+def kernel_context(d: Derivation) -> dict:
+    spec = d.spec
+    source, target = spec.gradient_placement()
+    rotated = lambda k: tuple(n - 1 - v for n, v in zip(spec.filter, k))  # noqa: E731
+    return dict(
+        name=spec.name,
+        version=__version__,
+        description=spec.describe(),
+        output=show(spec.output),
+        stride=spec.stride,
+        dilation=spec.dilation,
+        padding=spec.padding,
+        remainder=spec.remainder,
+        specialized=_specialized_lines(spec),
+        proven_filter=d.proof.filter.proven,
+        proven_input=d.proof.input.proven,
+        x_shape=_batched_shape(spec.input),
+        g_shape=_batched_shape(spec.output),
+        f_shape=str(spec.filter),
+        taps=len(d.expansion_filter),
+        rank=spec.rank,
+        input_shape=spec.input,
+        filter_shape=spec.filter,
+        output_shape=spec.output,
+        input_dims=pr.python_index(spec.input),
+        filter_dims=pr.python_index(spec.filter),
+        output_dims=pr.python_index(spec.output),
+        padded=not all(p == (0, 0) for p in spec.padding),
+        forward_taps=[_tap(k, spec.tap_window(k)) for k in spec.taps()],
+        padded_gradient=spec.padded_gradient,
+        placement_source=_slices(source),
+        placement_target=_slices(target),
+        input_taps=[_tap(rotated(k), spec.gradient_window(k)) for k in spec.taps()],
+    )
+
+
+def _tap(index: tuple[int, ...], window: tuple[slice, ...]) -> dict:
+    return dict(index=pr.python_index(index), window=_slices(window))
+
+
+def _slices(slices: tuple[slice, ...]) -> str:
+    return ", ".join(pr.python_slice(s) for s in slices)
+
+
+def _batched_shape(shape: tuple[int, ...]) -> str:
+    return "(..., " + pr.python_index(shape) + ")"
+
+
+def _specialized_lines(spec: ConvSpec) -> list[str]:
+    if not spec.is_plain:
+        return []
+    k1 = compact(tuple(k - 1 for k in spec.filter))
+    return [
+        "Here (stride 1, dilation 1, no padding) dL/dF is the valid correlation of X with G,",
+        f"and dL/dX the full correlation of G, zero-padded by K-1 = {k1} on every side,",
+        "with rot180(F): the full convolution of G with F.",
+    ]
+
+
+# -- LaTeX document ------------------------------------------------------------
+def render_latex(d: Derivation) -> str:
+    """The standalone LaTeX derivation document for ``d``'s layer."""
+    _require_proof(d)
+    return _render("derivation.tex.j2", True, latex_context(d))
+
+
+def latex_context(d: Derivation) -> dict:
+    spec = d.spec
+    return dict(
+        version=__version__,
+        spec=spec,
+        rank=spec.rank,
+        input_size=_times(spec.input),
+        filter_size=_times(spec.filter),
+        output_size=_times(spec.output),
+        plain=spec.is_plain,
+        output_rows=_output_size_rows(spec),
+        x_matrix=pr.latex_array(tensor(X, spec.input)),
+        f_matrix=pr.latex_array(tensor(F, spec.filter)),
+        g_matrix=pr.latex_array(tensor(G, spec.output)),
+        forward=[_forward_row(w) for w in d.model.windows],
+        local_filter=[_local_row(y, pairs) for y, pairs in d.local_filter.items()],
+        local_input=[_local_row(y, pairs) for y, pairs in d.local_input.items()],
+        expansion_filter=[_expansion_row("F", e) for e in d.expansion_filter.values()],
+        expansion_input=[_expansion_row("X", e) for e in d.expansion_input.values()],
+        x_padded=pr.latex_array(d.closed.x_padded),
+        g_padded=pr.latex_array(d.closed.g_padded),
+        f_rotated=pr.latex_array(d.closed.filter_rotated),
+        grad_input_padding=spec.grad_input_padding,
+        grad_filter_padding=spec.grad_filter_padding,
+        remainder=spec.remainder,
+        stride=spec.stride,
+        dilation=spec.dilation,
+        padding=spec.padding,
+        proof=d.proof,
+        method=pr.latex_text(d.proof.method),
+        max_columns=max(max(d.closed.g_padded.shape), max(spec.input) + 2, 10),
+    )
+
+
+def summary_latex(d: Derivation) -> str:
+    """A few lines for notebooks: the closed forms and what was proven."""
+    p = d.proof
+    return (
+        rf"$\text{{{d.spec.describe()}}}:\ \frac{{\partial L}}{{\partial F}} = X \star \frac{{\partial L}}{{\partial O}},"
+        rf"\ \frac{{\partial L}}{{\partial X}} = \mathrm{{pad}}(\frac{{\partial L}}{{\partial O}}) \star \mathrm{{rot}}_{{180}}(F)"
+        rf"\quad ({p.filter.proven}/{p.filter.total} + {p.input.proven}/{p.input.total}\ \text{{identities proven}})$"
+    )
+
+
+def _times(shape: tuple[int, ...]) -> str:
+    return r" \times ".join(map(str, shape))
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [["0"]]
+
+
+def _forward_row(w) -> dict:
+    terms = [pr.latex_product(X[i], F[k]) for k, i in zip(w.taps, w.positions)]
+    return dict(lhs="O_{%s}" % pr.index_label(w.output), lines=_chunks(terms, FORWARD_TERMS_PER_LINE))
+
+
+def _local_row(y, pairs) -> list[str]:
+    o = pr.index_label(y)
+    return [
+        r"\frac{\partial O_{%s}}{\partial %s} = %s" % (o, pr.latex(w), pr.latex(dw)) for w, dw in pairs
+    ]
+
+
+def _expansion_row(name: str, e) -> dict:
+    terms = [pr.latex_product(G[t.output], t.local) for t in e.terms]
+    return dict(lhs=pr.grad_symbol(name, e.index), lines=_chunks(terms, GRADIENT_TERMS_PER_LINE), count=len(terms))
+
+
+def _output_size_rows(spec: ConvSpec) -> list[str]:
+    rows = []
+    for axis, (i, (lo, hi), d, k, s, o, r) in enumerate(
+        zip(spec.input, spec.padding, spec.dilation, spec.filter, spec.stride, spec.output, spec.remainder), 1
+    ):
+        rows.append(
+            rf"O_{{({axis})}} = \left\lfloor \frac{{{i} + {lo} + {hi} - {d}\cdot({k}-1) - 1}}{{{s}}} \right\rfloor + 1 = {o},"
+            rf"\quad r_{{({axis})}} = {r}"
+        )
+    return rows
