@@ -36,7 +36,7 @@ def main() -> None:
     help="Zero padding: 1, per axis 1x2, per side and axis 1:0x2:1 (lo:hi), or valid, same (stride 1), full.",
 )
 @click.option(
-    "--out", default="generated", show_default=True, type=click.Path(file_okay=False),
+    "--out", default="generated", show_default=True, metavar="DIR",
     help="Output folder; the layer's files go to a subfolder named after it.",
 )
 def derive_command(input_: str, filter_: str, stride: str, dilation: str, padding: str, out: str) -> None:

@@ -103,6 +103,7 @@ def kernel_context(d: Derivation) -> dict:
         filter_dims=pr.python_index(spec.filter),
         output_dims=pr.python_index(spec.output),
         padded=not all(p == (0, 0) for p in spec.padding),
+        x_source="X" if all(p == (0, 0) for p in spec.padding) else "Xp",
         forward_taps=[_tap(k, spec.tap_window(k)) for k in spec.taps()],
         padded_gradient=spec.padded_gradient,
         placement_source=_slices(source),

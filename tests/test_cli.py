@@ -1,0 +1,122 @@
+"""The ``symconv`` command through click's CliRunner: report, files, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+import symconv.forms
+from symconv.cli import main
+
+
+def derive_args(tmp_path, *args):
+    return ["derive", *args, "--out", str(tmp_path / "out")]
+
+
+def test_main_job_prints_report_and_writes_both_files(runner, tmp_path):
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "layer:  conv2d input 3x3, filter 2x2 (stride 1, dilation 1, padding 0)"
+    assert lines[1] == "output: 2x2"
+    assert "dL/dF 4 of 4 identities" in lines[2] and "dL/dX 9 of 9" in lines[2]
+    folder = tmp_path / "out" / "conv2d_i3x3_f2x2"
+    assert sorted(p.name for p in folder.iterdir()) == ["conv2d_i3x3_f2x2.py", "conv2d_i3x3_f2x2.tex"]
+    assert str(folder / "conv2d_i3x3_f2x2.tex") in result.output
+    assert str(folder / "conv2d_i3x3_f2x2.py") in result.output
+
+
+def test_default_output_folder_is_generated_under_cwd(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["derive", "--input", "5", "--filter", "2"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "generated" / "conv1d_i5_f2" / "conv1d_i5_f2.py").is_file()
+    assert "generated/conv1d_i5_f2/conv1d_i5_f2.tex" in result.output
+
+
+@pytest.mark.parametrize(
+    "input_, filter_, output, proven",
+    [
+        ("5", "2", "4", "dL/dF 2 of 2 identities, dL/dX 5 of 5"),
+        ("7x5", "3x2", "5x4", "dL/dF 6 of 6 identities, dL/dX 35 of 35"),
+        ("4x5x6", "2x2x3", "3x4x4", "dL/dF 12 of 12 identities, dL/dX 120 of 120"),
+    ],
+)
+def test_sizes_in_every_rank(runner, tmp_path, input_, filter_, output, proven):
+    result = runner.invoke(main, derive_args(tmp_path, "--input", input_, "--filter", filter_))
+    assert result.exit_code == 0, result.output
+    assert f"output: {output}" in result.output
+    assert proven in result.output
+
+
+def test_generated_kernel_imports_from_the_entry_folder(runner, tmp_path):
+    import symconv
+
+    runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2"))
+    kernel = symconv.load_kernel(tmp_path / "out" / "conv2d_i3x3_f2x2")
+    assert kernel.OUTPUT_SHAPE == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--input", "3x3", "--filter", "2"], "--filter"),  # rank mismatch
+        (["--input", "0x3", "--filter", "1x1"], "--input"),
+        (["--input", "-3", "--filter", "1"], "--input"),
+        (["--input", "3.5", "--filter", "1"], "--input"),
+        (["--input", "3x", "--filter", "2x2"], "--input"),
+        (["--input", "3x3", "--filter", "4x4"], "--filter"),  # empty output
+        (["--input", "3x3", "--filter", "2x2", "--stride", "0"], "--stride"),
+        (["--input", "3x3", "--filter", "2x2", "--dilation", "-1"], "--dilation"),
+        (["--input", "3x3", "--filter", "2x2", "--padding", "-1"], "--padding"),
+        (["--input", "5x5", "--filter", "3x3", "--padding", "same", "--stride", "2"], "--padding"),
+        (["--input", "1x2x3x4", "--filter", "1x1x1x1"], "--input"),
+    ],
+    ids=["rank", "zero", "negative", "non-integer", "trailing-x", "filter-too-big", "stride-0",
+         "dilation-negative", "padding-negative", "same-strided", "rank-4"],
+)
+def test_bad_values_get_one_line_exit_2_and_nothing_written(runner, tmp_path, args, option):
+    result = runner.invoke(main, derive_args(tmp_path, *args))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {option}: ")
+    assert result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_option_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3"))
+    assert result.exit_code == 2
+    assert "--filter" in result.output
+
+
+def test_failed_proof_names_the_element_and_writes_nothing(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(symconv.forms, "rot180", lambda a: a)  # a closed form without the flip
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: dL/dX: ")
+    assert "X_{11}" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_path_occupied_by_a_file(runner, tmp_path):
+    (tmp_path / "out").write_text("not a folder")
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2"))
+    assert result.exit_code != 0
+    assert result.output.startswith("Error: ")
+    assert "Traceback" not in result.output
+    assert (tmp_path / "out").read_text() == "not a folder"
+
+
+def test_help_describes_every_option(runner):
+    result = runner.invoke(main, ["derive", "--help"])
+    assert result.exit_code == 0
+    for option in ("--input", "--filter", "--stride", "--dilation", "--padding", "--out"):
+        assert option in result.output
+
+
+def test_version(runner):
+    import symconv
+
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert symconv.__version__ in result.output
