@@ -1,0 +1,45 @@
+"""The README shows what symconv really prints and writes."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_has_the_two_setup_commands():
+    commands = code_blocks("sh")
+    assert commands[0].strip() == "python -m pip install . && symconv derive --input 3x3 --filter 2x2"
+    assert commands[1].strip() == "python -m pip install -e '.[test]' && python -m pytest"
+
+
+def test_readme_report_is_what_the_cli_prints(runner, tmp_path, monkeypatch):
+    from symconv.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    shown = [b for b in code_blocks("text") if b.startswith("$ symconv derive --input 3x3 --filter 2x2\n")][0]
+    result = runner.invoke(main, ["derive", "--input", "3x3", "--filter", "2x2"])
+    assert result.output == shown.split("\n", 1)[1]
+
+
+def test_readme_error_example_is_what_the_cli_prints(runner, tmp_path, monkeypatch):
+    from symconv.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    shown = [b for b in code_blocks("text") if "--filter 4x4" in b][0]
+    result = runner.invoke(main, ["derive", "--input", "3x3", "--filter", "4x4"])
+    assert result.output == shown.split("\n", 1)[1]
+
+
+def test_readme_kernel_excerpt_is_in_the_generated_kernel():
+    kernel = (ROOT / "generated" / "conv2d_i3x3_f2x2" / "conv2d_i3x3_f2x2.py").read_text(encoding="utf-8")
+    excerpt = code_blocks("python")[0]
+    for line in excerpt.splitlines():
+        if line.strip() and line.strip() != "...":
+            assert line in kernel, line
