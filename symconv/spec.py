@@ -164,8 +164,9 @@ class ConvSpec:
         object.__setattr__(self, "stride", self.stride or (1,) * rank)
         object.__setattr__(self, "dilation", self.dilation or (1,) * rank)
         object.__setattr__(self, "padding", self.padding or ((0, 0),) * rank)
-        parse_per_axis(self.stride, rank, "--stride")
-        parse_per_axis(self.dilation, rank, "--dilation")
+        for option, value in (("--stride", self.stride), ("--dilation", self.dilation)):
+            if len(_positive_tuple(value, option)) != rank:
+                raise SpecError(option, f"{show(value)} has {len(value)} axes but the input has {rank}; they must match")
         _padding_tuple(self.padding, rank)
         self._check_nonempty()
 
