@@ -99,7 +99,7 @@ _TEX_SPECIALS = {
 
 
 def latex_text(text: str) -> str:
-    """Escape plain text for LaTeX.
+    r"""Escape plain text for LaTeX.
 
     Examples:
         >>> latex_text("a_b & 50%")
