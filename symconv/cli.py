@@ -35,20 +35,36 @@ def main() -> None:
     "--padding", default="0", show_default=True, metavar="P",
     help="Zero padding: 1, per axis 1x2, per side and axis 1:0x2:1 (lo:hi), or valid, same (stride 1), full.",
 )
+@click.option("--in-channels", metavar="C", help="Input channels (gives tensors PyTorch's (N, C, ...) layout).")
+@click.option("--out-channels", metavar="C", help="Output channels.")
+@click.option("--groups", metavar="G", help="Channel groups; must divide both channel counts (depthwise: groups = in-channels).")
+@click.option("--batch", metavar="N", help="Samples in the symbolic derivation (default 1; kernels take any batch).")
+@click.option("--bias/--no-bias", default=False, show_default=True, help="Add a bias per output channel, and dL/db.")
 @click.option(
     "--out", default="generated", show_default=True, metavar="DIR",
     help="Output folder; the layer's files go to a subfolder named after it.",
 )
-def derive_command(input_: str, filter_: str, stride: str, dilation: str, padding: str, out: str) -> None:
+def derive_command(
+    input_: str, filter_: str, stride: str, dilation: str, padding: str, in_channels: str | None,
+    out_channels: str | None, groups: str | None, batch: str | None, bias: bool, out: str,
+) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
 
     \b
     Example: symconv derive --input 3x3 --filter 2x2
     writes generated/conv2d_i3x3_f2x2/conv2d_i3x3_f2x2.tex (the derivation) and
     generated/conv2d_i3x3_f2x2/conv2d_i3x3_f2x2.py (forward, grad_filter, grad_input).
+
+    \b
+    A general layer:
+    symconv derive --input 7x7 --filter 3x3 --stride 2 --padding 1 \\
+        --in-channels 4 --out-channels 6 --groups 2 --bias
     """
     try:
-        d = derive(input_, filter_, stride=stride, dilation=dilation, padding=padding)
+        d = derive(
+            input_, filter_, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
+            out_channels=out_channels, groups=groups, batch=batch, bias=bias,
+        )
         written = write_entry(d, out)
     except SymconvError as e:
         _fail(e)
@@ -61,15 +77,26 @@ derive_command.name = "derive"
 
 def report(d: Derivation, paths: list[str]) -> list[str]:
     """The lines ``symconv derive`` prints."""
-    p = d.proof
-    empty = f" ({p.input.empty} with no term, = 0)" if p.input.empty else ""
+    proven = ", ".join(_proven(p) for p in d.proof.parts)
     lines = [
         f"layer:  {d.spec.describe()}",
         f"output: {show(d.spec.output)}",
-        f"proven: dL/dF {p.filter.proven} of {p.filter.total} identities, "
-        f"dL/dX {p.input.proven} of {p.input.total}{empty}; exact (expand(expansion - closed form) == 0)",
+        f"proven: {proven} identities; exact (expand(expansion - closed form) == 0)",
+        f"        for {_scope(d)}",
     ]
     return lines + [("wrote:  " if i == 0 else "        ") + path for i, path in enumerate(paths)]
+
+
+def _proven(part) -> str:
+    empty = f" ({part.empty} with no term, = 0)" if part.empty else ""
+    return f"{part.gradient} {part.proven} of {part.total}{empty}"
+
+
+def _scope(d: Derivation) -> str:
+    spec = d.spec
+    samples = f"all {spec.n_batch} samples" if spec.batched else "one sample (samples are independent)"
+    channels = "every channel pair, " if spec.channelled else ""
+    return f"every element, {channels}{samples}"
 
 
 def _fail(error: SymconvError) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Indexed
 
-from .model import F, G, X, Model
+from .model import B, F, G, X, Model
 from .spec import Index
 
 LocalGradients = dict[Index, tuple[tuple[Indexed, Expr], ...]]
@@ -57,31 +57,26 @@ class Gradients:
 
     local_filter: LocalGradients
     local_input: LocalGradients
+    local_bias: LocalGradients
     filter: dict[Index, Expansion]
     input: dict[Index, Expansion]
+    bias: dict[Index, Expansion]
 
 
 def derive_gradients(model: Model) -> Gradients:
-    """Differentiate every ``O_y`` and assemble the expansions of dL/dF and dL/dX."""
+    """Differentiate every ``O`` element and assemble the expansions of dL/dF, dL/dX, dL/db."""
     spec = model.spec
-    local_filter: LocalGradients = {}
-    local_input: LocalGradients = {}
-    terms: dict[object, dict[Index, list[Term]]] = {
-        F: {k: [] for k in spec.taps()},
-        X: {i: [] for i in spec.input_positions()},
-    }
+    elements = {F: spec.f_elements(), X: spec.x_elements(), B: spec.b_elements()}
+    terms: dict[object, dict[Index, list[Term]]] = {base: {i: [] for i in idx} for base, idx in elements.items()}
+    local: dict[object, LocalGradients] = {F: {}, X: {}, B: {}}
     for window in model.windows:
         y, derivatives = window.output, _local_gradients(window.expr)
-        local_filter[y] = tuple((w, dw) for w, dw in derivatives if w.base == F)
-        local_input[y] = tuple((w, dw) for w, dw in derivatives if w.base == X)
+        for base in local:
+            local[base][y] = tuple((w, dw) for w, dw in derivatives if w.base == base)
         for w, dw in derivatives:
             terms[w.base][index_of(w)].append(Term(y, dw))
-    return Gradients(
-        local_filter,
-        local_input,
-        _expansions(F, terms[F]),
-        _expansions(X, terms[X]),
-    )
+    expansions = {base: {i: Expansion(base[i], tuple(ts)) for i, ts in t.items()} for base, t in terms.items()}
+    return Gradients(local[F], local[X], local[B] if spec.bias else {}, expansions[F], expansions[X], expansions[B])
 
 
 def _local_gradients(o: Expr) -> list[tuple[Indexed, Expr]]:
@@ -96,10 +91,6 @@ def _local_gradients(o: Expr) -> list[tuple[Indexed, Expr]]:
         for w in term.atoms(Indexed):
             derivatives[w] = derivatives.get(w, sympy.S.Zero) + sympy.diff(term, w)
     return sorted(derivatives.items(), key=lambda item: (str(item[0].base), index_of(item[0])))
-
-
-def _expansions(base: sympy.IndexedBase, terms: dict[Index, list[Term]]) -> dict[Index, Expansion]:
-    return {i: Expansion(base[i], tuple(ts)) for i, ts in terms.items()}
 
 
 def index_of(element: Indexed) -> Index:

@@ -9,11 +9,18 @@ chain-rule expansions (``prove`` compares the two):
 With stride 1, dilation 1 and no padding these are the tutorial's results: dL/dF is
 the valid correlation of X with dL/dO, and dL/dX the full correlation of the
 zero-padded dL/dO with the filter rotated by 180 degrees (= full convolution with F).
+With channels and groups the correlations run per channel pair: dL/dF sums over the
+batch, dL/dX over the output channels of the input channel's group, and
+
+    dL/db = the sum of G over the batch and every position.
+
 See ``conv-gradients.md`` section 4 for the general case.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +32,16 @@ from .spec import ConvSpec, Padding, Shape
 
 @dataclass(frozen=True)
 class ClosedForms:
-    """Both closed forms as object arrays of SymPy expressions, with their operands.
+    """The closed forms as object arrays of SymPy expressions (element layout), with operands.
 
-    ``g_padded`` and ``filter_rotated`` are the operands of the dL/dX correlation and
-    ``x_padded``/``g_dilated`` those of the dL/dF correlation, kept for documents.
+    ``x_padded``/``g_dilated`` are the operands of the dL/dF correlation and
+    ``g_padded``/``filter_rotated`` those of the dL/dX correlation, for the first
+    sample and channel pair; documents show them.
     """
 
     filter: np.ndarray
     input: np.ndarray
+    bias: np.ndarray
     x_padded: np.ndarray
     g_dilated: np.ndarray
     g_padded: np.ndarray
@@ -40,20 +49,74 @@ class ClosedForms:
 
 
 def closed_forms(spec: ConvSpec) -> ClosedForms:
-    """Build dL/dF and dL/dX for ``spec`` from the convolution definitions above."""
-    x, f, g = tensor(X, spec.input), tensor(F, spec.filter), tensor(G, spec.output)
-    g_dilated = dilate(g, spec.stride)
-    x_padded = pad(x, spec.grad_filter_padding)
-    g_padded = pad(g_dilated, spec.grad_input_padding)
-    f_rotated = rot180(f)
+    """Build dL/dF, dL/dX and dL/db for ``spec`` from the convolution definitions above."""
+    x = tensor(X, spec.x_shape).reshape((spec.n_batch, spec.c_in) + spec.input)
+    f = tensor(F, spec.f_shape).reshape((spec.c_out, spec.cg_in) + spec.filter)
+    g = tensor(G, spec.g_shape).reshape((spec.n_batch, spec.c_out) + spec.output)
     return ClosedForms(
-        filter=correlate(x_padded, g, stride=spec.dilation, dilation=spec.stride),
-        input=correlate(g_padded, f_rotated, stride=(1,) * spec.rank, dilation=spec.dilation),
-        x_padded=x_padded,
-        g_dilated=g_dilated,
-        g_padded=g_padded,
-        filter_rotated=f_rotated,
+        filter=_element_layout(grad_filter(spec, x, g), spec.f_shape, spec.rank),
+        input=_element_layout(grad_input(spec, f, g), spec.x_shape, spec.rank),
+        bias=grad_bias(spec, g),
+        x_padded=pad(x[0, 0], spec.grad_filter_padding),
+        g_dilated=dilate(g[0, 0], spec.stride),
+        g_padded=pad(dilate(g[0, 0], spec.stride), spec.grad_input_padding),
+        filter_rotated=rot180(f[0, 0]),
     )
+
+
+def grad_filter(spec: ConvSpec, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``dF[o, c'] = sum_n corr(pad(X[n, c(o, c')], lo, hi - r), G[n, o]; stride d, dilation s)``."""
+    return _stack({
+        (o, slot): _sum(
+            correlate(pad(x[n, spec.channel_read(o, slot)], spec.grad_filter_padding), g[n, o],
+                      stride=spec.dilation, dilation=spec.stride)
+            for n in range(spec.n_batch)
+        )
+        for o, slot in np.ndindex(spec.c_out, spec.cg_in)
+    })
+
+
+def grad_input(spec: ConvSpec, f: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``dX[n, c] = sum over o in c's group of corr(pad(dilate_s(G[n, o])), rot180(F[o, c - group*C_in/g]))``.
+
+    Summing over the output channels of ``c``'s group with filter slot ``c - group*C_in/g``
+    is the per-group channel transpose of the filter.
+    """
+    return _stack({
+        (n, c): _sum(
+            correlate(pad(dilate(g[n, o], spec.stride), spec.grad_input_padding), rot180(f[o, c % spec.cg_in]),
+                      stride=(1,) * spec.rank, dilation=spec.dilation)
+            for o in range(spec.group_of_input(c) * spec.cg_out, (spec.group_of_input(c) + 1) * spec.cg_out)
+        )
+        for n, c in np.ndindex(spec.n_batch, spec.c_in)
+    })
+
+
+def _stack(blocks: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
+    """Arrays keyed by a (lead, lead) pair as one array; their own shape is kept, right or wrong."""
+    lead = tuple(v + 1 for v in max(blocks))
+    first = next(iter(blocks.values()))
+    out = np.empty(lead + first.shape, dtype=object)
+    for key, block in blocks.items():
+        out[key] = block
+    return out
+
+
+def _element_layout(a: np.ndarray, shape: tuple[int, ...], rank: int) -> np.ndarray:
+    """Drop the lead axes a spec's element layout leaves out (``shape``'s lead part is kept)."""
+    return a.reshape(shape[: len(shape) - rank] + a.shape[2:])
+
+
+def grad_bias(spec: ConvSpec, g: np.ndarray) -> np.ndarray:
+    """``db[o] = sum over samples and positions of G[n, o, y]`` (empty without a bias)."""
+    out = np.empty(spec.b_shape or (0,), dtype=object)
+    for o in range(out.shape[0]):
+        out[o] = sympy.Add(*g[:, o].flat)
+    return out
+
+
+def _sum(arrays) -> np.ndarray:
+    return functools.reduce(operator.add, arrays)
 
 
 def tensor(base: sympy.IndexedBase, shape: Shape) -> np.ndarray:

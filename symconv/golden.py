@@ -14,12 +14,15 @@ from pathlib import Path
 from .emit import write_entry
 from .pipeline import derive
 
-# (input, filter, options): the tutorial's case, a 1-D and a 3-D one, and a strided, padded one.
+# (input, filter, options): the tutorial's case, a 1-D and a 3-D one, a strided layer with
+# asymmetric padding, a grouped layer with bias, and a dilated depthwise one.
 GOLDEN_SPECS: tuple[tuple[str, str, dict], ...] = (
     ("3x3", "2x2", {}),
     ("5", "2", {}),
     ("4x5x6", "2x2x3", {}),
     ("7x7", "3x3", {"stride": "2", "padding": "1:0x2:1"}),
+    ("7x7", "3x3", {"stride": "2", "padding": "1", "in_channels": 4, "out_channels": 6, "groups": 2, "bias": True}),
+    ("10", "3", {"stride": "2", "dilation": "2", "in_channels": 3, "out_channels": 3, "groups": 3}),
 )
 
 

@@ -16,7 +16,7 @@ from .derive import Expansion, Gradients, LocalGradients, derive_gradients
 from .forms import ClosedForms, closed_forms
 from .model import Model, build_model
 from .prove import METHOD, ProofReport, prove
-from .spec import ConvSpec, Index, Padding, SizeLike
+from .spec import ConvSpec, CountLike, Index, Padding, SizeLike
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,16 @@ class Derivation:
         return self.gradients.input
 
     @property
+    def local_bias(self) -> LocalGradients:
+        """``{y: ((b[o], 1),)}`` with a bias, else empty."""
+        return self.gradients.local_bias
+
+    @property
+    def expansion_bias(self) -> dict[Index, Expansion]:
+        """``{(o,): dL/db[o]}`` as chain-rule sums, empty without a bias."""
+        return self.gradients.bias
+
+    @property
     def closed_filter(self) -> np.ndarray:
         """dL/dF as the correlation of the padded X with G."""
         return self.closed.filter
@@ -71,6 +81,11 @@ class Derivation:
     def closed_input(self) -> np.ndarray:
         """dL/dX as the correlation of the padded, dilated G with rot180(F)."""
         return self.closed.input
+
+    @property
+    def closed_bias(self) -> np.ndarray:
+        """dL/db as the sum of G (an empty array without a bias)."""
+        return self.closed.bias
 
     def _repr_latex_(self) -> str:
         from .render import summary_latex
@@ -85,13 +100,20 @@ def derive(
     stride: SizeLike = 1,
     dilation: SizeLike = 1,
     padding: Union[str, int, Padding] = 0,
+    in_channels: CountLike = None,
+    out_channels: CountLike = None,
+    groups: CountLike = None,
+    batch: CountLike = None,
+    bias: bool = False,
 ) -> Derivation:
     """Derive, and prove, the gradients of one convolution layer.
 
     Args:
         input: input size such as ``"3x3"`` (or a :class:`ConvSpec`, then nothing else).
         filter: filter size such as ``"2x2"``.
-        stride, dilation, padding: as the CLI options of the same names.
+        stride, dilation, padding, in_channels, out_channels, groups, batch, bias: as the
+            CLI options of the same names. Any channel option (or a bias) gives tensors
+            channel axes in PyTorch's layout; ``batch`` gives them a sample axis.
 
     Returns:
         The :class:`Derivation`; check ``proof.holds`` before trusting it.
@@ -102,7 +124,8 @@ def derive(
         (4, 9)
     """
     spec = input if isinstance(input, ConvSpec) else ConvSpec.parse(
-        input, filter, stride=stride, dilation=dilation, padding=padding
+        input, filter, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
+        out_channels=out_channels, groups=groups, batch=batch, bias=bias,
     )
     model = build_model(spec)  # Model: the windows of O_y
     gradients = derive_gradients(model)  # Gradients: SymPy derivatives, chain-rule sums
@@ -111,5 +134,6 @@ def derive(
         METHOD,
         prove("dL/dF", gradients.filter, closed.filter),
         prove("dL/dX", gradients.input, closed.input),
+        prove("dL/db", gradients.bias, closed.bias),
     )
     return Derivation(spec, model, gradients, closed, proof)

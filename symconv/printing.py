@@ -7,6 +7,9 @@ commas once an index reaches 10 (``X_{10,4}``), and ``G[y]`` shown as
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Optional
+
 import numpy as np
 import sympy
 from sympy import Indexed
@@ -28,51 +31,81 @@ def index_label(i: Index) -> str:
     return ("," if any(v >= 10 for v in one_based) else "").join(map(str, one_based))
 
 
-def grad_symbol(name: str, i: Index) -> str:
+def element_label(name: str, i: Index, rank: Optional[int] = None) -> str:
+    """Document label of an element: spatial indices as a subscript, leading ones (sample,
+    channel) as a superscript in parentheses; ``rank`` is the number of spatial axes.
+
+    Examples:
+        >>> element_label("X", (0, 1))
+        'X_{12}'
+        >>> element_label("X", (0, 2, 0, 1), rank=2)
+        'X^{(1,3)}_{12}'
+    """
+    lead, spatial = (i[: len(i) - rank], i[len(i) - rank :]) if rank else ((), i)
+    sup = "^{(%s)}" % ",".join(str(v + 1) for v in lead) if lead else ""
+    return "%s%s_{%s}" % (name, sup, index_label(spatial))
+
+
+def grad_symbol(name: str, i: Index, rank: Optional[int] = None) -> str:
     """``\\frac{\\partial L}{\\partial X_{12}}`` for ``name="X"``, ``i=(0, 1)``."""
-    return r"\frac{\partial L}{\partial %s_{%s}}" % (name, index_label(i))
+    return r"\frac{\partial L}{\partial %s}" % element_label(name, i, rank)
 
 
 class DocumentLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with the tutorial's element notation."""
+    """SymPy's LaTeX printer with the tutorial's element notation.
+
+    ``spatial_rank`` tells which trailing indices are spatial; the bias ``b[o]`` prints
+    as ``b_{o}``.
+    """
+
+    _default_settings = {**LatexPrinter._default_settings, "spatial_rank": None}
 
     def _print_Indexed(self, expr: Indexed) -> str:
         i = tuple(int(v) for v in expr.indices)
-        if str(expr.base) == "G":
-            return grad_symbol("O", i)
-        return "%s_{%s}" % (expr.base, index_label(i))
+        name = str(expr.base)
+        if name == "b":
+            return "b_{%s}" % index_label(i)
+        rank = self._settings["spatial_rank"]
+        if name == "G":
+            return grad_symbol("O", i, rank)
+        return element_label(name, i, rank)
 
 
-_PRINTER = DocumentLatexPrinter()
+@lru_cache(maxsize=None)
+def _printer(rank: Optional[int]) -> DocumentLatexPrinter:
+    return DocumentLatexPrinter({"spatial_rank": rank})
 
 
-def latex(expr: sympy.Expr) -> str:
-    """Document LaTeX of one expression."""
-    return _PRINTER.doprint(expr)
+def latex(expr: sympy.Expr, rank: Optional[int] = None) -> str:
+    """Document LaTeX of one expression (``rank``: number of spatial axes, see :func:`element_label`)."""
+    return _printer(rank).doprint(expr)
 
 
-def latex_factor(expr: sympy.Expr) -> str:
+def latex_factor(expr: sympy.Expr, rank: Optional[int] = None) -> str:
     """Like :func:`latex`, in parentheses when ``expr`` is a sum."""
-    text = latex(expr)
+    text = latex(expr, rank)
     return f"\\left({text}\\right)" if isinstance(expr, sympy.Add) else text
 
 
-def latex_product(*factors: sympy.Expr) -> str:
-    """Factors in the given order (SymPy would reorder a ``Mul``), e.g. ``dL/dO_{11} X_{11}``."""
-    return " ".join(latex_factor(f) for f in factors)
+def latex_product(factors: tuple[sympy.Expr, ...], rank: Optional[int] = None) -> str:
+    """Factors in the given order (SymPy would reorder a ``Mul``), e.g. ``dL/dO_{11} X_{11}``.
+
+    A factor equal to 1 (the local gradient of a bias) is left out.
+    """
+    return " ".join(latex_factor(f, rank) for f in factors if f != 1) or "1"
 
 
-def latex_array(a: np.ndarray) -> str:
-    """A 1-D or 2-D object array as a ``bmatrix`` (3-D: one matrix per leading index)."""
+def latex_array(a: np.ndarray, rank: Optional[int] = None) -> str:
+    """A 1-D or 2-D object array as a ``bmatrix`` (more axes: one matrix per leading index)."""
     if a.ndim == 1:
-        return _bmatrix([list(a)])
+        return _bmatrix([list(a)], rank)
     if a.ndim == 2:
-        return _bmatrix([list(row) for row in a])
-    return r",\ ".join(_bmatrix([list(row) for row in plane]) for plane in a)
+        return _bmatrix([list(row) for row in a], rank)
+    return r",\ ".join(latex_array(plane, rank) for plane in a)
 
 
-def _bmatrix(rows: list[list[sympy.Expr]]) -> str:
-    body = r" \\ ".join(" & ".join(latex(v) for v in row) for row in rows)
+def _bmatrix(rows: list[list[sympy.Expr]], rank: Optional[int]) -> str:
+    body = r" \\ ".join(" & ".join(latex(v, rank) for v in row) for row in rows)
     return r"\begin{bmatrix} %s \end{bmatrix}" % body
 
 

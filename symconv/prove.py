@@ -44,14 +44,20 @@ class ProofReport:
     method: str
     filter: GradientProof
     input: GradientProof
+    bias: GradientProof
+
+    @property
+    def parts(self) -> tuple[GradientProof, ...]:
+        """The gradients this layer has: dL/dF, dL/dX, and dL/db with a bias."""
+        return (self.filter, self.input) + ((self.bias,) if self.bias.total else ())
 
     @property
     def holds(self) -> bool:
-        return self.filter.holds and self.input.holds
+        return all(p.holds for p in self.parts)
 
     @property
     def identities(self) -> int:
-        return self.filter.proven + self.input.proven
+        return sum(p.proven for p in self.parts)
 
 
 def prove(gradient: str, expansions: dict[Index, Expansion], closed: np.ndarray) -> GradientProof:

@@ -7,6 +7,7 @@ Templates receive strings only: every expression is printed by ``printing``.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ import jinja2
 from . import printing as pr
 from .errors import ProofError
 from .forms import tensor
-from .model import F, G, X
+from .model import B, F, G, X
 from .pipeline import Derivation
 from .spec import ConvSpec, compact, show
 from .version import __version__
@@ -89,19 +90,27 @@ def kernel_context(d: Derivation) -> dict:
         padding=spec.padding,
         remainder=spec.remainder,
         specialized=_specialized_lines(spec),
-        proven_filter=d.proof.filter.proven,
-        proven_input=d.proof.input.proven,
+        proven=", ".join(f"{p.proven} identities for {p.gradient}" for p in d.proof.parts),
         x_shape=_batched_shape(spec.input),
         g_shape=_batched_shape(spec.output),
-        f_shape=str(spec.filter),
-        taps=len(d.expansion_filter),
+        f_shape=str(spec.f_shape),
+        taps=math.prod(spec.filter),
         rank=spec.rank,
+        channelled=spec.channelled,
+        bias=spec.bias,
+        c_in=spec.c_in,
+        c_out=spec.c_out,
+        groups=spec.n_groups,
         input_shape=spec.input,
-        filter_shape=spec.filter,
+        filter_shape=spec.f_shape,
+        kernel_shape=spec.filter,
+        sp="xyz"[: spec.rank],  # einsum letters of the spatial axes
         output_shape=spec.output,
         input_dims=pr.python_index(spec.input),
-        filter_dims=pr.python_index(spec.filter),
+        filter_dims=pr.python_index(spec.f_shape),
         output_dims=pr.python_index(spec.output),
+        input_dims_c=pr.python_index((spec.c_in,) + spec.input),
+        output_dims_c=pr.python_index((spec.c_out,) + spec.output),
         padded=not all(p == (0, 0) for p in spec.padding),
         x_source="X" if all(p == (0, 0) for p in spec.padding) else "Xp",
         forward_taps=[_tap(k, spec.tap_window(k)) for k in spec.taps()],
@@ -143,27 +152,37 @@ def render_latex(d: Derivation) -> str:
 
 
 def latex_context(d: Derivation) -> dict:
-    spec = d.spec
+    spec, rank = d.spec, d.spec.rank
+    lead = {name: len(shape) - rank for name, shape in (("X", spec.x_shape), ("F", spec.f_shape), ("O", spec.g_shape))}
     return dict(
         version=__version__,
         spec=spec,
-        rank=spec.rank,
+        rank=rank,
         input_size=_times(spec.input),
         filter_size=_times(spec.filter),
         output_size=_times(spec.output),
         plain=spec.is_plain,
+        channelled=spec.channelled,
+        batched=spec.batched,
+        bias=spec.bias,
         output_rows=_output_size_rows(spec),
-        x_matrix=pr.latex_array(tensor(X, spec.input)),
-        f_matrix=pr.latex_array(tensor(F, spec.filter)),
-        g_matrix=pr.latex_array(tensor(G, spec.output)),
-        forward=[_forward_row(w) for w in d.model.windows],
-        local_filter=[_local_row(y, pairs) for y, pairs in d.local_filter.items()],
-        local_input=[_local_row(y, pairs) for y, pairs in d.local_input.items()],
-        expansion_filter=[_expansion_row("F", e) for e in d.expansion_filter.values()],
-        expansion_input=[_expansion_row("X", e) for e in d.expansion_input.values()],
-        x_padded=pr.latex_array(d.closed.x_padded),
-        g_padded=pr.latex_array(d.closed.g_padded),
-        f_rotated=pr.latex_array(d.closed.filter_rotated),
+        lead_words=" and ".join(w for w, on in (("sample", spec.batched), ("channel", spec.channelled)) if on),
+        x_name=_first_slice_name("X", lead["X"]),
+        f_name=_first_slice_name("F", lead["F"]),
+        g_name=_first_slice_name("O", lead["O"]),
+        x_matrix=pr.latex_array(_first_slice(X, spec.x_shape, rank), rank),
+        f_matrix=pr.latex_array(_first_slice(F, spec.f_shape, rank), rank),
+        g_matrix=pr.latex_array(_first_slice(G, spec.g_shape, rank), rank),
+        forward=[_forward_row(w, rank) for w in d.model.windows],
+        local_filter=[_local_row(y, pairs, rank) for y, pairs in d.local_filter.items()],
+        local_input=[_local_row(y, pairs, rank) for y, pairs in d.local_input.items()],
+        local_bias=[_local_row(y, pairs, rank) for y, pairs in d.local_bias.items()],
+        expansion_filter=[_expansion_row("F", e, rank) for e in d.expansion_filter.values()],
+        expansion_input=[_expansion_row("X", e, rank) for e in d.expansion_input.values()],
+        expansion_bias=[_expansion_row("b", e, rank) for e in d.expansion_bias.values()],
+        x_padded=pr.latex_array(d.closed.x_padded, rank),
+        g_padded=pr.latex_array(d.closed.g_padded, rank),
+        f_rotated=pr.latex_array(d.closed.filter_rotated, rank),
         grad_input_padding=spec.grad_input_padding,
         grad_filter_padding=spec.grad_filter_padding,
         remainder=spec.remainder,
@@ -171,6 +190,7 @@ def latex_context(d: Derivation) -> dict:
         dilation=spec.dilation,
         padding=spec.padding,
         proof=d.proof,
+        proof_rows=[_proof_row(p) for p in d.proof.parts],
         method=pr.latex_text(d.proof.method),
         max_columns=max(max(d.closed.g_padded.shape), max(spec.input) + 2, 10),
     )
@@ -194,21 +214,36 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [["0"]]
 
 
-def _forward_row(w) -> dict:
-    terms = [pr.latex_product(X[i], F[k]) for k, i in zip(w.taps, w.positions)]
-    return dict(lhs="O_{%s}" % pr.index_label(w.output), lines=_chunks(terms, FORWARD_TERMS_PER_LINE))
+def _first_slice(base, shape: tuple[int, ...], rank: int):
+    """The spatial slice of a tensor at sample 0, channel 0 (the whole tensor without channels)."""
+    return tensor(base, shape).reshape((-1,) + shape[len(shape) - rank :])[0]
 
 
-def _local_row(y, pairs) -> list[str]:
-    o = pr.index_label(y)
-    return [
-        r"\frac{\partial O_{%s}}{\partial %s} = %s" % (o, pr.latex(w), pr.latex(dw)) for w, dw in pairs
-    ]
+def _first_slice_name(name: str, lead: int) -> str:
+    return name + ("^{(%s)}" % ",".join("1" * lead) if lead else "")
 
 
-def _expansion_row(name: str, e) -> dict:
-    terms = [pr.latex_product(G[t.output], t.local) for t in e.terms]
-    return dict(lhs=pr.grad_symbol(name, e.index), lines=_chunks(terms, GRADIENT_TERMS_PER_LINE), count=len(terms))
+def _forward_row(w, rank: int) -> dict:
+    terms = [pr.latex(B[w.bias], rank)] if w.bias is not None else []
+    terms += [pr.latex_product((X[i], F[k]), rank) for k, i in zip(w.taps, w.positions)]
+    return dict(lhs=pr.element_label("O", w.output, rank), lines=_chunks(terms, FORWARD_TERMS_PER_LINE))
+
+
+def _local_row(y, pairs, rank: int) -> list[str]:
+    o = pr.element_label("O", y, rank)
+    return [r"\frac{\partial %s}{\partial %s} = %s" % (o, pr.latex(w, rank), pr.latex(dw, rank)) for w, dw in pairs]
+
+
+def _expansion_row(name: str, e, rank: int) -> dict:
+    terms = [pr.latex_product((G[t.output], t.local), rank) for t in e.terms]
+    lhs = r"\frac{\partial L}{\partial %s}" % pr.latex(e.element, rank)
+    return dict(lhs=lhs, lines=_chunks(terms, GRADIENT_TERMS_PER_LINE), count=len(terms))
+
+
+def _proof_row(part) -> str:
+    name = part.gradient.split("/d")[-1]
+    empty = f", {part.empty} of them expansions with no term, equal to 0" if part.empty else ""
+    return rf"$\partial L / \partial {name}$: {part.proven} of {part.total} identities proven exactly{empty}."
 
 
 def _output_size_rows(spec: ConvSpec) -> list[str]:

@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Iterator, Optional, Union
 
 from .errors import SpecError
 
@@ -28,6 +28,7 @@ _SIDES = re.compile(r"[0-9]+(:[0-9]+)?(x[0-9]+(:[0-9]+)?)*")
 PADDING_WORDS = ("valid", "same", "full")
 
 SizeLike = Union[str, int, Shape]
+CountLike = Union[str, int, None]
 
 
 def parse_size(value: SizeLike, option: str) -> Shape:
@@ -58,6 +59,24 @@ def _positive_tuple(value: object, option: str) -> Shape:
         raise SpecError(option, f"{value!r} must hold integers only, e.g. 3x3")
     if any(v < 1 for v in value):
         raise SpecError(option, f"{show(value)} has a size below 1; every entry must be a positive integer")
+    return value
+
+
+def parse_count(value: CountLike, option: str) -> Optional[int]:
+    """Read a channel, group or batch count: a positive integer, or ``None`` (not given).
+
+    Examples:
+        >>> parse_count("4", "--in-channels")
+        4
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not re.fullmatch(r"[0-9]+", value.strip()):
+            raise SpecError(option, f"{value!r} is not a count; give a positive integer, e.g. 4")
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SpecError(option, f"{value!r} is not a count; give a positive integer, e.g. 4")
     return value
 
 
@@ -153,6 +172,11 @@ class ConvSpec:
     stride: Shape = ()
     dilation: Shape = ()
     padding: Padding = ()
+    in_channels: Optional[int] = None
+    out_channels: Optional[int] = None
+    groups: Optional[int] = None
+    batch: Optional[int] = None
+    bias: bool = False
 
     def __post_init__(self) -> None:
         rank = len(_positive_tuple(self.input, "--input"))
@@ -169,6 +193,7 @@ class ConvSpec:
                 raise SpecError(option, f"{show(value)} has {len(value)} axes but the input has {rank}; they must match")
         _padding_tuple(self.padding, rank)
         self._check_nonempty()
+        self._check_channels()
 
     @classmethod
     def parse(
@@ -179,6 +204,11 @@ class ConvSpec:
         stride: SizeLike = 1,
         dilation: SizeLike = 1,
         padding: Union[str, int, Padding] = 0,
+        in_channels: CountLike = None,
+        out_channels: CountLike = None,
+        groups: CountLike = None,
+        batch: CountLike = None,
+        bias: bool = False,
     ) -> "ConvSpec":
         """Validate user text (the CLI's option values) into a spec."""
         inp = parse_size(input, "--input")
@@ -189,7 +219,13 @@ class ConvSpec:
         dilations = parse_per_axis(dilation, len(inp), "--dilation")
         extent = tuple(d * (k - 1) + 1 for d, k in zip(dilations, filt))
         pads = parse_padding(padding, len(inp), extent, strides)
-        return cls(inp, filt, strides, dilations, pads)
+        counts = {
+            name: parse_count(value, "--" + name.replace("_", "-"))
+            for name, value in (
+                ("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups), ("batch", batch)
+            )
+        }
+        return cls(inp, filt, strides, dilations, pads, bias=bool(bias), **counts)
 
     def _check_nonempty(self) -> None:
         for axis, (i, (lo, hi), e) in enumerate(zip(self.input, self.padding, self.extent)):
@@ -200,6 +236,123 @@ class ConvSpec:
                     f"{show(self.filter)} reaches {e} on axis {axis + 1} but the {what} has only {i + lo + hi}: "
                     "the output would be empty (the filter's reach must fit in the padded input)",
                 )
+
+    def _check_channels(self) -> None:
+        for name in ("in_channels", "out_channels", "groups", "batch"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise SpecError("--" + name.replace("_", "-"), f"{value!r} is not allowed; give a positive integer")
+        if not isinstance(self.bias, bool):
+            raise SpecError("--bias", f"{self.bias!r} is not allowed; bias is on or off")
+        for name, count in (("--in-channels", self.c_in), ("--out-channels", self.c_out)):
+            if count % self.n_groups:
+                raise SpecError(
+                    "--groups",
+                    f"{self.n_groups} groups do not divide {name} {count}; groups must divide both channel counts",
+                )
+
+    # -- channels and batch --------------------------------------------------
+    @property
+    def channelled(self) -> bool:
+        """Whether tensors carry channel axes (PyTorch layout): any channel option, or a bias."""
+        return self.bias or any(v is not None for v in (self.in_channels, self.out_channels, self.groups))
+
+    @property
+    def batched(self) -> bool:
+        """Whether the symbolic tensors carry a sample axis (``batch`` was given)."""
+        return self.batch is not None
+
+    @property
+    def c_in(self) -> int:
+        return self.in_channels or 1
+
+    @property
+    def c_out(self) -> int:
+        return self.out_channels or 1
+
+    @property
+    def n_groups(self) -> int:
+        return self.groups or 1
+
+    @property
+    def n_batch(self) -> int:
+        return self.batch or 1
+
+    @property
+    def cg_in(self) -> int:
+        """Input channels per group (the filter's second axis)."""
+        return self.c_in // self.n_groups
+
+    @property
+    def cg_out(self) -> int:
+        """Output channels per group."""
+        return self.c_out // self.n_groups
+
+    def group_of(self, o: int) -> int:
+        """Group of output channel ``o``."""
+        return o // self.cg_out
+
+    def group_of_input(self, c: int) -> int:
+        """Group of input channel ``c``."""
+        return c // self.cg_in
+
+    def channel_read(self, o: int, slot: int) -> int:
+        """Input channel that filter slot ``slot`` of output channel ``o`` reads."""
+        return self.group_of(o) * self.cg_in + slot
+
+    # -- element layout: (sample?, channel?, *spatial), absent axes left out ----
+    def _sample(self, n: int) -> Index:
+        return (n,) if self.batched else ()
+
+    def _channel(self, *c: int) -> Index:
+        return c if self.channelled else ()
+
+    def x_element(self, n: int, c: int, i: Index) -> Index:
+        return self._sample(n) + self._channel(c) + i
+
+    def g_element(self, n: int, o: int, y: Index) -> Index:
+        return self._sample(n) + self._channel(o) + y
+
+    def f_element(self, o: int, slot: int, k: Index) -> Index:
+        return self._channel(o, slot) + k
+
+    @property
+    def x_shape(self) -> Shape:
+        """Shape of the symbolic X: ``(N?, C_in?, *input)``."""
+        return self.x_element(self.n_batch, self.c_in, self.input)
+
+    @property
+    def g_shape(self) -> Shape:
+        """Shape of the symbolic G = dL/dO: ``(N?, C_out?, *output)``."""
+        return self.g_element(self.n_batch, self.c_out, self.output)
+
+    @property
+    def f_shape(self) -> Shape:
+        """Shape of F: ``(C_out?, C_in/groups?, *filter)``."""
+        return self.f_element(self.c_out, self.cg_in, self.filter)
+
+    @property
+    def b_shape(self) -> Shape:
+        """Shape of the bias: ``(C_out,)``, or ``()`` without a bias."""
+        return (self.c_out,) if self.bias else ()
+
+    def x_elements(self) -> Iterator[Index]:
+        """Every element index of X, row-major."""
+        return itertools.product(*map(range, self.x_shape))
+
+    def f_elements(self) -> Iterator[Index]:
+        """Every element index of F, row-major."""
+        return itertools.product(*map(range, self.f_shape))
+
+    def b_elements(self) -> Iterator[Index]:
+        """Every element index of the bias (none without a bias)."""
+        return ((o,) for o in range(self.c_out)) if self.bias else iter(())
+
+    def output_elements(self) -> Iterator[tuple[int, int, Index]]:
+        """Every ``(n, o, y)`` of the output, row-major."""
+        for n, o in itertools.product(range(self.n_batch), range(self.c_out)):
+            for y in self.output_positions():
+                yield n, o, y
 
     # -- sizes -------------------------------------------------------------
     @property
@@ -318,17 +471,31 @@ class ConvSpec:
         if set(self.dilation) != {1}:
             parts.append("d" + compact(self.dilation))
         if set(self.padding) != {(0, 0)}:
-            parts.append("p" + "x".join(f"{lo}_{hi}" for lo, hi in self.padding))
+            sides = [str(lo) if lo == hi else f"{lo}_{hi}" for lo, hi in self.padding]
+            parts.append("p" + (sides[0] if len(set(sides)) == 1 else "x".join(sides)))
+        if self.channelled:
+            parts.append(f"c{self.c_in}to{self.c_out}")
+        if self.n_groups != 1:
+            parts.append(f"g{self.n_groups}")
+        if self.batched:
+            parts.append(f"n{self.n_batch}")
+        if self.bias:
+            parts.append("bias")
         return "_".join(parts)
 
     def describe(self) -> str:
         """One line for reports: ``input 3x3, filter 2x2 (stride 1, dilation 1, padding 0)``."""
         sides = [f"{lo}:{hi}" if lo != hi else str(lo) for lo, hi in self.padding]
         pads = sides[0] if len(set(sides)) == 1 else "x".join(sides)
-        return (
-            f"conv{self.rank}d input {show(self.input)}, filter {show(self.filter)} "
-            f"(stride {compact(self.stride)}, dilation {compact(self.dilation)}, padding {pads})"
-        )
+        extras = [f"stride {compact(self.stride)}", f"dilation {compact(self.dilation)}", f"padding {pads}"]
+        if self.channelled:
+            extras.append(f"channels {self.c_in} -> {self.c_out}")
+            extras.append(f"groups {self.n_groups}")
+        if self.batched:
+            extras.append(f"batch {self.n_batch}")
+        if self.bias:
+            extras.append("bias")
+        return f"conv{self.rank}d input {show(self.input)}, filter {show(self.filter)} ({', '.join(extras)})"
 
 
 def _prod(shape: Shape) -> int:

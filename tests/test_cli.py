@@ -18,7 +18,8 @@ def test_main_job_prints_report_and_writes_both_files(runner, tmp_path):
     lines = result.output.splitlines()
     assert lines[0] == "layer:  conv2d input 3x3, filter 2x2 (stride 1, dilation 1, padding 0)"
     assert lines[1] == "output: 2x2"
-    assert "dL/dF 4 of 4 identities" in lines[2] and "dL/dX 9 of 9" in lines[2]
+    assert lines[2] == "proven: dL/dF 4 of 4, dL/dX 9 of 9 identities; exact (expand(expansion - closed form) == 0)"
+    assert lines[3] == "        for every element, one sample (samples are independent)"
     folder = tmp_path / "out" / "conv2d_i3x3_f2x2"
     assert sorted(p.name for p in folder.iterdir()) == ["conv2d_i3x3_f2x2.py", "conv2d_i3x3_f2x2.tex"]
     assert str(folder / "conv2d_i3x3_f2x2.tex") in result.output
@@ -36,9 +37,9 @@ def test_default_output_folder_is_generated_under_cwd(runner, tmp_path, monkeypa
 @pytest.mark.parametrize(
     "input_, filter_, output, proven",
     [
-        ("5", "2", "4", "dL/dF 2 of 2 identities, dL/dX 5 of 5"),
-        ("7x5", "3x2", "5x4", "dL/dF 6 of 6 identities, dL/dX 35 of 35"),
-        ("4x5x6", "2x2x3", "3x4x4", "dL/dF 12 of 12 identities, dL/dX 120 of 120"),
+        ("5", "2", "4", "dL/dF 2 of 2, dL/dX 5 of 5 identities"),
+        ("7x5", "3x2", "5x4", "dL/dF 6 of 6, dL/dX 35 of 35 identities"),
+        ("4x5x6", "2x2x3", "3x4x4", "dL/dF 12 of 12, dL/dX 120 of 120 identities"),
     ],
 )
 def test_sizes_in_every_rank(runner, tmp_path, input_, filter_, output, proven):

@@ -14,8 +14,8 @@ Here (stride 1, dilation 1, no padding) dL/dF is the valid correlation of X with
 and dL/dX the full correlation of G, zero-padded by K-1 = 1 on every side,
 with rot180(F): the full convolution of G with F.
 
-symconv proved both closed forms equal to the chain-rule expansions exactly,
-element by element (4 identities for dL/dF, 9 for dL/dX).
+symconv proved the closed forms equal to the chain-rule expansions exactly, element
+by element: 4 identities for dL/dF, 9 identities for dL/dX.
 
 Arrays: X (..., 3, 3), F (2, 2), G (..., 2, 2); "..." is any number of
 leading batch axes (grad_filter sums over them, as dL/dF accumulates over a batch).
@@ -23,7 +23,7 @@ Float arrays keep their dtype (float32 stays float32); integer and boolean array
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
 Strategy: a loop over the 4 filter taps, each a whole-array operation on
-strided views (no Python loop over output elements).
+strided views; no Python loop over output elements.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
         G: dL/dO, shape (..., 2, 2).
 
     Returns:
-        dL/dX, shape (..., 3, 3).
+        dL/dX, shape (..., 3, 3); input rows that no window reads get 0.
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)

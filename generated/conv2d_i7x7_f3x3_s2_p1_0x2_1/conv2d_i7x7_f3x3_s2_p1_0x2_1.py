@@ -11,8 +11,8 @@ Deep-learning convolution (cross-correlation), 0-based indices, per spatial axis
 with G = dL/dO, dilate_s inserting s-1 zeros between neighbours, and for this layer
 s = (2, 2), d = (1, 1), (lo, hi) = ((1, 0), (2, 1)), r = (1, 1).
 
-symconv proved both closed forms equal to the chain-rule expansions exactly,
-element by element (9 identities for dL/dF, 49 for dL/dX).
+symconv proved the closed forms equal to the chain-rule expansions exactly, element
+by element: 9 identities for dL/dF, 49 identities for dL/dX.
 
 Arrays: X (..., 7, 7), F (3, 3), G (..., 3, 4); "..." is any number of
 leading batch axes (grad_filter sums over them, as dL/dF accumulates over a batch).
@@ -20,7 +20,7 @@ Float arrays keep their dtype (float32 stays float32); integer and boolean array
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
 Strategy: a loop over the 9 filter taps, each a whole-array operation on
-strided views (no Python loop over output elements).
+strided views; no Python loop over output elements.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
         G: dL/dO, shape (..., 3, 4).
 
     Returns:
-        dL/dX, shape (..., 7, 7).
+        dL/dX, shape (..., 7, 7); input rows that no window reads get 0.
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)
