@@ -43,3 +43,13 @@ def test_readme_kernel_excerpt_is_in_the_generated_kernel():
     for line in excerpt.splitlines():
         if line.strip() and line.strip() != "...":
             assert line in kernel, line
+
+
+def test_readme_general_layer_report_is_what_the_cli_prints(runner, tmp_path, monkeypatch):
+    from symconv.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    shown = [b for b in code_blocks("text") if "--groups 2" in b][0]
+    command, expected = shown.split("\n", 1)
+    result = runner.invoke(main, command.split()[2:])
+    assert result.output == expected
