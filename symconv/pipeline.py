@@ -132,8 +132,8 @@ def derive(
     closed = closed_forms(spec)  # ClosedForms: from the convolution definitions
     proof = ProofReport(  # ProofReport: exact identity per element
         METHOD,
-        prove("dL/dF", gradients.filter, closed.filter),
-        prove("dL/dX", gradients.input, closed.input),
-        prove("dL/db", gradients.bias, closed.bias),
+        prove("dL/dF", gradients.filter, closed.filter, spec.f_shape),
+        prove("dL/dX", gradients.input, closed.input, spec.x_shape),
+        prove("dL/db", gradients.bias, closed.bias, spec.b_shape or (0,)),
     )
     return Derivation(spec, model, gradients, closed, proof)

@@ -60,11 +60,20 @@ class ProofReport:
         return sum(p.proven for p in self.parts)
 
 
-def prove(gradient: str, expansions: dict[Index, Expansion], closed: np.ndarray) -> GradientProof:
-    """Check ``expansions[i].expr == closed[i]`` exactly for every element ``i``."""
+def prove(gradient: str, expansions: dict[Index, Expansion], closed: np.ndarray, shape: tuple[int, ...]) -> GradientProof:
+    """Check ``expansions[i].expr == closed[i]`` exactly for every element ``i``.
+
+    A closed form of another shape than the gradient's (``shape``) fails at every element:
+    its extra or missing elements could not be compared.
+    """
+    if closed.shape != shape:
+        return GradientProof(gradient, len(expansions), 0, _empty(expansions), tuple(expansions))
     failures = tuple(i for i, e in expansions.items() if not identity_holds(e.expr, _element(closed, i)))
-    empty = sum(1 for e in expansions.values() if not e.terms)
-    return GradientProof(gradient, len(expansions), len(expansions) - len(failures), empty, failures)
+    return GradientProof(gradient, len(expansions), len(expansions) - len(failures), _empty(expansions), failures)
+
+
+def _empty(expansions: dict[Index, Expansion]) -> int:
+    return sum(1 for e in expansions.values() if not e.terms)
 
 
 def identity_holds(derived: sympy.Expr, closed: sympy.Expr | None) -> bool:

@@ -231,10 +231,10 @@ def test_identity_holds(derived, closed, expected):
     assert identity_holds(derived, closed) is expected
 
 
-def test_prove_reports_out_of_range_elements_as_failures():
+def test_prove_fails_every_element_of_a_closed_form_of_the_wrong_shape():
     d = symconv.derive("3", "2")
     short = d.closed_input[:2]  # the closed form lacks X[2]
-    result = prove_mod.prove("dL/dX", d.expansion_input, short)
-    assert result.failures == ((2,),)
-    assert result.total == 3 and result.proven == 2
+    result = prove_mod.prove("dL/dX", d.expansion_input, short, (3,))
+    assert result.failures == ((0,), (1,), (2,))
+    assert result.total == 3 and result.proven == 0
     assert not result.holds
