@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .emit import write_entry
+from .emit import build_pdf, write_entry
 from .errors import SymconvError
 from .pipeline import Derivation, derive
 from .spec import show
@@ -40,13 +40,16 @@ def main() -> None:
 @click.option("--groups", metavar="G", help="Channel groups; must divide both channel counts (depthwise: groups = in-channels).")
 @click.option("--batch", metavar="N", help="Samples in the symbolic derivation (default 1; kernels take any batch).")
 @click.option("--bias/--no-bias", default=False, show_default=True, help="Add a bias per output channel, and dL/db.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the document: en (pdflatex) or zh (Chinese: xelatex + ctex).")
+@click.option("--pdf", is_flag=True, help="Also build the PDF with latexmk (needs TeX Live).")
 @click.option(
     "--out", default="generated", show_default=True, metavar="DIR",
     help="Output folder; the layer's files go to a subfolder named after it.",
 )
 def derive_command(
     input_: str, filter_: str, stride: str, dilation: str, padding: str, in_channels: str | None,
-    out_channels: str | None, groups: str | None, batch: str | None, bias: bool, out: str,
+    out_channels: str | None, groups: str | None, batch: str | None, bias: bool, lang: str, pdf: bool, out: str,
 ) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
 
@@ -65,11 +68,16 @@ def derive_command(
             input_, filter_, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
             out_channels=out_channels, groups=groups, batch=batch, bias=bias,
         )
-        written = write_entry(d, out)
+        written = write_entry(d, out, lang)
     except SymconvError as e:
         _fail(e)
     for line in report(d, [str(p) for p in written.paths]):
         click.echo(line)
+    if pdf:
+        try:
+            click.echo(f"        {build_pdf(written.latex, lang)}")
+        except SymconvError as e:
+            _fail(e)
 
 
 derive_command.name = "derive"
@@ -102,3 +110,37 @@ def _scope(d: Derivation) -> str:
 def _fail(error: SymconvError) -> None:
     click.echo(f"Error: {error}", err=True)
     sys.exit(error.exit_code)
+
+
+# -- symconv chain ---------------------------------------------------------------------------
+from . import chain as _chain  # noqa: E402  (appended command; the rest of this file is unchanged)
+
+
+@main.command("chain")
+@click.argument("expression")
+@click.option(
+    "--at", "at", required=True, metavar="ASSIGNMENTS",
+    help="A value for every variable: name=decimal joined by commas (x=-2,y=5,z=-4).",
+)
+@click.option("--out", metavar="DIR", help="Also write the LaTeX document (TikZ graph) to DIR/chain_<name>.tex.")
+def chain_command(expression: str, at: str, out: str | None) -> None:
+    """Forward values, local and total gradients on the computation graph of EXPRESSION.
+
+    \b
+    EXPRESSION: names, decimal numbers, + - * / ** (and unary -), parentheses,
+    exp log sin cos tanh sqrt max. It is parsed, never run as code.
+
+    \b
+    Example: symconv chain "(x+y)*z" --at x=-2,y=5,z=-4
+    An expression that starts with '-' goes after '--':
+    symconv chain --at x=3 -- "-x**2"
+    """
+    try:
+        result = _chain.evaluate(_chain.parse_expression(expression), _chain.parse_assignments(at))
+        path = _chain.write_chain(result, out) if out is not None else None
+    except SymconvError as e:
+        _fail(e)
+    for line in _chain.chain_table(result):
+        click.echo(line)
+    if path is not None:
+        click.echo(f"wrote: {path}")

@@ -8,13 +8,15 @@ Content is UTF-8 with ``\\n`` line endings.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
 from .pipeline import Derivation
-from .render import render_latex, render_numpy
+from .render import LATEX_ENGINES, render_latex, render_numpy
 
 
 @dataclass(frozen=True)
@@ -30,23 +32,56 @@ class Written:
         return (self.latex, self.kernel)
 
 
-def entry_files(d: Derivation, out: Path) -> dict[Path, str]:
-    """``{path: text}`` for one spec's entry: ``<out>/<name>/<name>.tex`` and ``.py``."""
+def document_name(d: Derivation, lang: str) -> str:
+    """``<name>.tex`` for English, ``<name>_zh.tex`` for Chinese."""
+    return f"{d.spec.name}.tex" if lang == "en" else f"{d.spec.name}_{lang}.tex"
+
+
+def entry_files(d: Derivation, out: Path, lang: str = "en") -> dict[Path, str]:
+    """``{path: text}`` for one spec's entry: ``<out>/<name>/<name>.tex`` and ``<name>.py``."""
     folder = Path(out) / d.spec.name
     return {
-        folder / f"{d.spec.name}.tex": render_latex(d),
+        folder / document_name(d, lang): render_latex(d, lang),
         folder / f"{d.spec.name}.py": render_numpy(d),
     }
 
 
-def write_entry(d: Derivation, out: str | os.PathLike = "generated") -> Written:
+def write_entry(d: Derivation, out: str | os.PathLike = "generated", lang: str = "en") -> Written:
     """Render ``d`` and write its entry under ``out``; nothing is written if rendering fails."""
-    files = entry_files(d, Path(out))  # renders (and checks the proof) before any write
+    files = entry_files(d, Path(out), lang)  # renders (and checks the proof) before any write
     folder = next(iter(files)).parent
     _make_folder(folder)
     for path, text in files.items():
         write_text_atomic(path, text)
     return Written(folder, *files)
+
+
+TEX_PACKAGES = {
+    "en": "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk",
+    "zh": "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk texlive-xetex texlive-lang-chinese",
+}
+
+
+def build_pdf(tex: Path, lang: str = "en") -> Path:
+    """Compile ``tex`` with latexmk (pdflatex for English, xelatex for Chinese) beside it.
+
+    Raises:
+        OutputError: no TeX engine (the message names the Debian packages), or the build failed.
+    """
+    engine = LATEX_ENGINES[lang]
+    missing = [tool for tool in ("latexmk", engine) if shutil.which(tool) is None]
+    if missing:
+        raise OutputError(
+            f"--pdf: {' and '.join(missing)} not found; on Debian: apt-get install {TEX_PACKAGES[lang]} "
+            f"(the .tex was written: {tex})"
+        )
+    flag = "-pdf" if engine == "pdflatex" else "-xelatex"
+    command = ["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", "-quiet", tex.name]
+    run = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True)
+    subprocess.run(["latexmk", "-c", tex.name], cwd=tex.parent, capture_output=True)
+    if run.returncode != 0:
+        raise OutputError(f"--pdf: {engine} failed on {tex}; see {tex.with_suffix('.log').name} beside it")
+    return tex.with_suffix(".pdf")
 
 
 def _make_folder(folder: Path) -> None:

@@ -4,14 +4,18 @@ Regenerate after an intended change to the output, then review the diff:
 
     python -m symconv.golden            # rewrites generated/
     python -m symconv.golden DIR        # writes elsewhere (the drift test uses this)
+    python -m symconv.golden --picture  # also the README's picture (needs TeX Live and poppler-utils)
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from .emit import write_entry
+from .emit import build_pdf, write_entry
 from .pipeline import derive
 
 # (input, filter, options): the tutorial's case, a 1-D and a 3-D one, a strided layer with
@@ -26,14 +30,44 @@ GOLDEN_SPECS: tuple[tuple[str, str, dict], ...] = (
 )
 
 
+# The tutorial's example is also kept in Chinese.
+GOLDEN_CHINESE = ("conv2d_i3x3_f2x2",)
+
+
 def regenerate(out: str | Path = "generated") -> list[Path]:
     """Write every golden entry under ``out``; return the paths written."""
     paths: list[Path] = []
     for input_, filter_, options in GOLDEN_SPECS:
-        paths.extend(write_entry(derive(input_, filter_, **options), out).paths)
+        d = derive(input_, filter_, **options)
+        for lang in ("en", "zh") if d.spec.name in GOLDEN_CHINESE else ("en",):
+            paths.extend(p for p in write_entry(d, out, lang).paths if p not in paths)
     return paths
 
 
+# The README shows this page of the tutorial's document: the closed forms, drawn.
+PICTURE = ("conv2d_i3x3_f2x2", 4)
+
+
+def picture(out: str | Path = "generated") -> Path:
+    """Build the tutorial's PDF in a temporary folder and render page ``PICTURE[1]`` to PNG."""
+    name, page = PICTURE
+    target = Path(out) / name / f"{name}_page{page}.png"
+    with tempfile.TemporaryDirectory() as tmp:
+        tex = Path(tmp) / f"{name}.tex"
+        shutil.copy(Path(out) / name / f"{name}.tex", tex)
+        pdf = build_pdf(tex)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+             str(target.with_suffix(""))],
+            check=True,
+        )
+    return target
+
+
 if __name__ == "__main__":
-    for path in regenerate(sys.argv[1] if len(sys.argv) > 1 else "generated"):
+    args = [a for a in sys.argv[1:] if a != "--picture"]
+    folder = args[0] if args else "generated"
+    for path in regenerate(folder):
         print(path)
+    if "--picture" in sys.argv:
+        print(picture(folder))

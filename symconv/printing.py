@@ -109,6 +109,25 @@ def _bmatrix(rows: list[list[sympy.Expr]], rank: Optional[int]) -> str:
     return r"\begin{bmatrix} %s \end{bmatrix}" % body
 
 
+def cell_label(value: sympy.Expr, rank: int) -> str:
+    """A picture cell: an element with its spatial index only, or ``0``.
+
+    Pictures show one sample and channel, so leading indices are left out; ``G`` cells
+    read ``\\partial L / \\partial O_{12}`` in small type.
+
+    Examples:
+        >>> from sympy import IndexedBase
+        >>> cell_label(IndexedBase("X")[2, 0, 1], rank=2)
+        'X_{12}'
+    """
+    if not isinstance(value, Indexed):
+        return latex(value)
+    label = index_label(tuple(int(v) for v in value.indices)[-rank:])
+    if str(value.base) == "G":
+        return r"\tfrac{\partial L}{\partial O_{%s}}" % label
+    return "%s_{%s}" % (value.base, label)
+
+
 def python_slice(s: slice) -> str:
     """``slice(1, 7, 2)`` -> ``"1:7:2"``; step 1 is left out.
 

@@ -7,16 +7,18 @@ Templates receive strings only: every expression is printed by ``printing``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import numpy as np
 
 from . import printing as pr
-from .errors import ProofError
-from .forms import tensor
+from .errors import ProofError, SpecError
+from .forms import pad, tensor
 from .model import B, F, G, X
 from .pipeline import Derivation
 from .spec import ConvSpec, compact, show
@@ -145,10 +147,22 @@ def _specialized_lines(spec: ConvSpec) -> list[str]:
 
 
 # -- LaTeX document ------------------------------------------------------------
-def render_latex(d: Derivation) -> str:
-    """The standalone LaTeX derivation document for ``d``'s layer."""
+LANGUAGES = ("en", "zh")
+LATEX_ENGINES = {"en": "pdflatex", "zh": "xelatex"}
+PICTURE_LIMIT = 12  # largest number of rows or columns drawn as a grid of cells
+
+
+def render_latex(d: Derivation, lang: str = "en") -> str:
+    """The standalone LaTeX derivation document for ``d``'s layer.
+
+    Args:
+        d: a proven derivation.
+        lang: ``"en"`` (compiles with pdflatex) or ``"zh"`` (Chinese, xelatex + ctex).
+    """
+    if lang not in LANGUAGES:
+        raise SpecError("--lang", f"{lang!r} is not a language symconv writes; choose one of {', '.join(LANGUAGES)}")
     _require_proof(d)
-    return _render("derivation.tex.j2", True, latex_context(d))
+    return _render(f"derivation_{lang}.tex.j2", True, latex_context(d))
 
 
 def latex_context(d: Derivation) -> dict:
@@ -166,6 +180,13 @@ def latex_context(d: Derivation) -> dict:
         batched=spec.batched,
         bias=spec.bias,
         output_rows=_output_size_rows(spec),
+        padding_text=_sides_text(spec.padding),
+        grad_filter_padding_text=_sides_text(spec.grad_filter_padding),
+        grad_input_padding_text=_sides_text(spec.grad_input_padding),
+        forward_picture=_forward_picture(d),
+        filter_picture=_filter_picture(d),
+        input_picture=_input_picture(d),
+        lead_words_zh="".join(w for w, on in (("样本", spec.batched), ("和", spec.batched and spec.channelled), ("通道", spec.channelled)) if on),
         lead_words=" and ".join(w for w, on in (("sample", spec.batched), ("channel", spec.channelled)) if on),
         x_name=_first_slice_name("X", lead["X"]),
         f_name=_first_slice_name("F", lead["F"]),
@@ -240,10 +261,68 @@ def _expansion_row(name: str, e, rank: int) -> dict:
     return dict(lhs=lhs, lines=_chunks(terms, GRADIENT_TERMS_PER_LINE), count=len(terms))
 
 
-def _proof_row(part) -> str:
-    name = part.gradient.split("/d")[-1]
-    empty = f", {part.empty} of them expansions with no term, equal to 0" if part.empty else ""
-    return rf"$\partial L / \partial {name}$: {part.proven} of {part.total} identities proven exactly{empty}."
+def _proof_row(part) -> dict:
+    return dict(name=part.gradient.split("/d")[-1], proven=part.proven, total=part.total, empty=part.empty)
+
+
+def _sides_text(padding) -> str:
+    return r",\ ".join(f"{lo}:{hi}" for lo, hi in padding)
+
+
+# -- pictures: grids of cells for the first sample and channel ---------------------
+def _view(a: np.ndarray) -> np.ndarray:
+    """The 2-D slice a picture shows: a row for 1-D, the first plane for 3-D."""
+    return a.reshape(1, -1) if a.ndim == 1 else a[(0,) * (a.ndim - 2)]
+
+
+def _cells(a: np.ndarray, rank: int, marked: set) -> list[list[dict]]:
+    def style(r, c):
+        return "hl" if (r, c) in marked else ("zero" if a[r, c] == 0 else "elem")
+
+    return [[dict(label=pr.cell_label(a[r, c], rank), style=style(r, c)) for c in range(a.shape[1])]
+            for r in range(a.shape[0])]
+
+
+def _marks(spec: ConvSpec, counts, step) -> set:
+    """Cells ``step * k`` of the picture plane for every ``k`` below ``counts`` (its last two axes)."""
+    counts, step = counts[-2:], step[-2:]
+    points = itertools.product(*(range(0, s * n, s) for n, s in zip(counts, step)))
+    return {(0,) + p if len(counts) == 1 else p for p in points}
+
+
+def _picture(spec: ConvSpec, left: np.ndarray, left_marks: set, right: np.ndarray, right_marks: set) -> dict | None:
+    left, right = _view(left), _view(right)
+    if max(left.shape + right.shape) > PICTURE_LIMIT:
+        return None
+    return dict(
+        left=_cells(left, spec.rank, left_marks),
+        right=_cells(right, spec.rank, right_marks),
+        right_dx=1.3 * left.shape[1] + 1.0,
+        padded=any(lo or hi for lo, hi in spec.padding),
+    )
+
+
+def _forward_picture(d: Derivation) -> dict | None:
+    """Padded X with the window of the first output marked, beside F."""
+    spec = d.spec
+    x = pad(_first_slice(X, spec.x_shape, spec.rank), spec.padding)
+    f = _first_slice(F, spec.f_shape, spec.rank)
+    return _picture(spec, x, _marks(spec, spec.filter, spec.dilation), f, _marks(spec, spec.filter, (1,) * spec.rank))
+
+
+def _filter_picture(d: Derivation) -> dict | None:
+    """The X that dL/dF reads, with the cells that meet dL/dO in dL/dF_1 marked, beside dL/dO."""
+    spec = d.spec
+    g = _first_slice(G, spec.g_shape, spec.rank)
+    return _picture(spec, d.closed.x_padded, _marks(spec, spec.output, spec.stride), g, set())
+
+
+def _input_picture(d: Derivation) -> dict | None:
+    """The padded, dilated dL/dO with the rotated filter over the cells giving dL/dX_1."""
+    spec = d.spec
+    rotated = d.closed.filter_rotated
+    return _picture(spec, d.closed.g_padded, _marks(spec, spec.filter, spec.dilation), rotated,
+                    _marks(spec, spec.filter, (1,) * spec.rank))
 
 
 def _output_size_rows(spec: ConvSpec) -> list[str]:

@@ -121,3 +121,51 @@ def test_version(runner):
     result = runner.invoke(main, ["--version"])
     assert result.exit_code == 0
     assert symconv.__version__ in result.output
+
+
+def test_chinese_document_is_written_beside_the_kernel(runner, tmp_path):
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2", "--lang", "zh"))
+    assert result.exit_code == 0, result.output
+    tex = tmp_path / "out" / "conv2d_i3x3_f2x2" / "conv2d_i3x3_f2x2_zh.tex"
+    assert "ctexart" in tex.read_text(encoding="utf-8")
+    assert str(tex) in result.output
+
+
+def test_unknown_language_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2", "--lang", "fr"))
+    assert result.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_pdf_without_tex_names_the_debian_packages_and_keeps_the_tex(runner, tmp_path, monkeypatch):
+    import symconv.emit
+
+    monkeypatch.setattr(symconv.emit.shutil, "which", lambda name: None)
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2", "--pdf"))
+    assert result.exit_code == 1
+    assert "Error: --pdf: latexmk and pdflatex not found; on Debian: apt-get install texlive-latex-base" in result.output
+    assert (tmp_path / "out" / "conv2d_i3x3_f2x2" / "conv2d_i3x3_f2x2.tex").is_file()
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.latex
+def test_pdf_is_built_with_latexmk(runner, tmp_path):
+    import shutil as sh
+
+    if not (sh.which("latexmk") and sh.which("pdflatex")):
+        if __import__("os").environ.get("CI"):
+            pytest.fail("latexmk/pdflatex missing in CI")
+        pytest.skip("latexmk/pdflatex not installed")
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "5", "--filter", "2", "--pdf"))
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "out" / "conv1d_i5_f2" / "conv1d_i5_f2.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert str(pdf) in result.output
+
+
+def test_derivation_shows_itself_in_a_notebook():
+    import symconv
+
+    text = symconv.derive("3x3", "2x2")._repr_latex_()
+    assert text.startswith("$") and text.endswith("$")
+    assert "rot}_{180}" in text and "4/4" in text and "9/9" in text
