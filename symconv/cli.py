@@ -11,9 +11,12 @@ import sys
 
 import click
 
-from .emit import build_pdf, write_entry
+from .chain import chain_table, evaluate
+from .emit import build_pdf, write_chain, write_entry
+from .expression import file_name, parse_assignments, parse_expression
 from .errors import SymconvError
 from .pipeline import Derivation, derive
+from .render import render_chain_latex
 from .spec import show
 from .version import __version__
 
@@ -112,8 +115,6 @@ def _fail(error: SymconvError) -> None:
     sys.exit(error.exit_code)
 
 
-# -- symconv chain ---------------------------------------------------------------------------
-from . import chain as _chain  # noqa: E402  (appended command; the rest of this file is unchanged)
 
 
 @main.command("chain")
@@ -136,11 +137,11 @@ def chain_command(expression: str, at: str, out: str | None) -> None:
     symconv chain --at x=3 -- "-x**2"
     """
     try:
-        result = _chain.evaluate(_chain.parse_expression(expression), _chain.parse_assignments(at))
-        path = _chain.write_chain(result, out) if out is not None else None
+        result = evaluate(parse_expression(expression), parse_assignments(at))
+        path = None if out is None else write_chain(render_chain_latex(result), file_name(result.expression), out)
     except SymconvError as e:
         _fail(e)
-    for line in _chain.chain_table(result):
+    for line in chain_table(result):
         click.echo(line)
     if path is not None:
         click.echo(f"wrote: {path}")

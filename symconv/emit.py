@@ -84,6 +84,15 @@ def build_pdf(tex: Path, lang: str = "en") -> Path:
     return tex.with_suffix(".pdf")
 
 
+def write_chain(text: str, name: str, out: str | os.PathLike) -> Path:
+    """Write a ``symconv chain`` document as ``<out>/<name>`` atomically; return its path."""
+    folder = Path(out)
+    _make_folder(folder)
+    path = folder / name
+    write_text_atomic(path, text)
+    return path
+
+
 def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -142,10 +142,16 @@ def dilate(a: np.ndarray, step: Shape) -> np.ndarray:
 
 
 def pad(a: np.ndarray, widths: Padding) -> np.ndarray:
-    """Add ``lo`` zeros before and ``hi`` after each axis; a negative width crops."""
-    kept = a[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, a.shape))]
-    out = zeros(tuple(max(lo, 0) + n + max(hi, 0) for (lo, hi), n in zip(widths, kept.shape)))
-    out[tuple(slice(max(lo, 0), max(lo, 0) + n) for (lo, _), n in zip(widths, kept.shape))] = kept
+    """Add ``lo`` zeros before and ``hi`` after each axis; a negative width crops.
+
+    Element ``t`` of the result is ``a[t - lo]`` where that exists and 0 elsewhere, so a crop
+    larger than the array eats into the padding on the other side.
+    """
+    shape = tuple(max(n + lo + hi, 0) for n, (lo, hi) in zip(a.shape, widths))
+    out = zeros(shape)
+    src = tuple(slice(max(0, -lo), max(max(0, -lo), min(n, m - lo))) for n, m, (lo, _) in zip(a.shape, shape, widths))
+    dst = tuple(slice(s.start + lo, s.stop + lo) for s, (lo, _) in zip(src, widths))
+    out[dst] = a[src]
     return out
 
 

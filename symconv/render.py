@@ -335,3 +335,11 @@ def _output_size_rows(spec: ConvSpec) -> list[str]:
             rf"\quad r_{{({axis})}} = {r}"
         )
     return rows
+
+
+# -- symconv chain -------------------------------------------------------------------
+def render_chain_latex(result) -> str:
+    """The ``symconv chain`` document: expression, TikZ graph, local gradients, chain rule."""
+    from .chain import chain_context
+
+    return _render("chain.tex.j2", True, chain_context(result))

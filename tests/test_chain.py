@@ -11,10 +11,10 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symconv.chain import (
-    ChainError, chain_table, evaluate, parse_assignments, parse_expression, render_chain_latex, to_text,
-    write_chain,
-)
+from symconv.chain import ChainError, chain_table, evaluate, parse_assignments, parse_expression, to_text
+from symconv.emit import write_chain
+from symconv.expression import file_name
+from symconv.render import render_chain_latex
 from symconv.cli import main
 from symconv.errors import SymconvError
 
@@ -327,7 +327,8 @@ def test_document_is_deterministic():
     ids=["tutorial", "functions", "names"],
 )
 def test_document_compiles(pdflatex, tmp_path, expression, at):
-    path = write_chain(run(expression, at), tmp_path)
+    result = run(expression, at)
+    path = write_chain(render_chain_latex(result), file_name(result.expression), tmp_path)
     run_ = subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", path.name],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,

@@ -238,3 +238,13 @@ def test_prove_fails_every_element_of_a_closed_form_of_the_wrong_shape():
     assert result.failures == ((0,), (1,), (2,))
     assert result.total == 3 and result.proven == 0
     assert not result.holds
+
+
+def test_crop_larger_than_the_real_input_eats_into_the_padding():
+    """I=1, K=1, s=3, lo=2: r=2 > hi=0, so pad(X, lo, hi - r) crops 2 from a length-3 padded row."""
+    spec = symconv.ConvSpec(input=(1,), filter=(1,), stride=(3,), padding=((2, 0),))
+    d = symconv.derive(spec)
+    assert spec.grad_filter_padding == ((2, -2),)
+    assert d.proof.holds
+    assert d.closed_filter.shape == (1,) and d.closed_filter[0] == 0
+    assert d.proof.input.empty == 1 and d.proof.filter.empty == 1
