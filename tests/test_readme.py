@@ -53,3 +53,16 @@ def test_readme_general_layer_report_is_what_the_cli_prints(runner, tmp_path, mo
     command, expected = shown.split("\n", 1)
     result = runner.invoke(main, command.split()[2:])
     assert result.output == expected
+
+
+def test_readme_chain_example_is_what_the_cli_prints(runner):
+    from symconv.cli import main
+
+    shown = [b for b in code_blocks("text") if b.startswith("$ symconv chain")][0]
+    result = runner.invoke(main, ["chain", "(x+y)*z", "--at", "x=-2,y=5,z=-4"])
+    assert result.output == shown.split("\n", 1)[1]
+
+
+def test_readme_picture_exists():
+    picture = re.search(r"!\[[^\]]*\]\(([^)]+)\)", README).group(1)
+    assert (ROOT / picture).read_bytes().startswith(b"\x89PNG")
