@@ -23,10 +23,31 @@ from .version import __version__
 SIZE_HELP = "positive integers joined by 'x' (5, 3x3, 4x5x6)"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """A click group whose own usage errors are one line, like symconv's (exit 2)."""
+
+    def main(self, args=None, prog_name=None, **extra):  # noqa: D102 (click's signature)
+        try:
+            rv = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            where = f" (see '{e.ctx.command_path} --help')" if getattr(e, "ctx", None) else ""
+            click.echo(f"Error: {e.format_message()}{where}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symconv")
 def main() -> None:
-    """Derive, prove and generate backpropagation through convolution layers."""
+    """Derive, prove and generate backpropagation through convolution layers.
+
+    \b
+    Shell completion (bash; zsh and fish alike with zsh_source/fish_source):
+    eval "$(_SYMCONV_COMPLETE=bash_source symconv)"
+    """
 
 
 @main.command()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import OutputError
 from .pipeline import Derivation
-from .render import LATEX_ENGINES, render_latex, render_numpy
+from .render import LATEX_ENGINES, render_kernel_tests, render_latex, render_numpy
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,11 @@ class Written:
     folder: Path
     latex: Path
     kernel: Path
+    tests: Path
 
     @property
     def paths(self) -> tuple[Path, ...]:
-        return (self.latex, self.kernel)
+        return (self.latex, self.kernel, self.tests)
 
 
 def document_name(d: Derivation, lang: str) -> str:
@@ -38,21 +39,26 @@ def document_name(d: Derivation, lang: str) -> str:
 
 
 def entry_files(d: Derivation, out: Path, lang: str = "en") -> dict[Path, str]:
-    """``{path: text}`` for one spec's entry: ``<out>/<name>/<name>.tex`` and ``<name>.py``."""
+    """``{path: text}`` for one spec's entry under ``<out>/<name>/``: the document, the kernel
+    ``<name>.py`` and its tests ``test_<name>.py``."""
     folder = Path(out) / d.spec.name
     return {
         folder / document_name(d, lang): render_latex(d, lang),
         folder / f"{d.spec.name}.py": render_numpy(d),
+        folder / f"test_{d.spec.name}.py": render_kernel_tests(d),
     }
 
 
 def write_entry(d: Derivation, out: str | os.PathLike = "generated", lang: str = "en") -> Written:
-    """Render ``d`` and write its entry under ``out``; nothing is written if rendering fails."""
-    files = entry_files(d, Path(out), lang)  # renders (and checks the proof) before any write
+    """Render ``d`` and write its entry under ``out``.
+
+    Everything is rendered (and the proof checked) before the disk is touched, and the files
+    are replaced together (:func:`write_files_atomic`): a failure leaves the previous entry.
+    """
+    files = entry_files(d, Path(out), lang)
     folder = next(iter(files)).parent
     _make_folder(folder)
-    for path, text in files.items():
-        write_text_atomic(path, text)
+    write_files_atomic(files)
     return Written(folder, *files)
 
 
@@ -102,8 +108,30 @@ def _make_folder(folder: Path) -> None:
         raise OutputError(f"--out: cannot create folder {folder}: {e.strerror}") from None
 
 
+def write_files_atomic(files: dict[Path, str]) -> None:
+    """Write each file to a temporary name in its own folder, then rename them all.
+
+    A failure while writing leaves every previous file as it was and no temporary file behind;
+    only the renames, which do not fail on a working disk, remain after the last write.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            staged.append((_stage(path, text), path))
+    except BaseException:
+        for tmp, _ in staged:
+            os.unlink(tmp)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write one file through a temporary name and a rename."""
+    write_files_atomic({path: text})
+
+
+def _stage(path: Path, text: str) -> str:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
@@ -112,7 +140,9 @@ def write_text_atomic(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:
         os.unlink(tmp)
-        raise OutputError(f"--out: cannot write {path}: {e.strerror}") from None
+        if isinstance(e, OSError):
+            raise OutputError(f"--out: cannot write {path}: {e.strerror}") from None
+        raise
+    return tmp

@@ -19,6 +19,7 @@ from .document import latex_context
 from .kernelgen import kernel_context
 from .errors import ProofError, SpecError
 from .pipeline import Derivation
+from .version import __version__
 
 TEMPLATE_ENV = "SYMCONV_TEMPLATES"
 
@@ -106,3 +107,15 @@ def render_chain_latex(result) -> str:
     from .chain import chain_context
 
     return _render("chain.tex.j2", True, chain_context(result))
+
+
+# -- the tests shipped beside each kernel ---------------------------------------------
+def render_kernel_tests(d: Derivation) -> str:
+    """A pytest module (numpy only) that checks ``d``'s kernel against plain loops, finite
+    differences and the dot-product test; it is written beside the kernel."""
+    spec = d.spec
+    return _render("kernel_test.py.j2", False, dict(
+        name=spec.name, version=__version__, channelled=spec.channelled, bias=spec.bias,
+        input_shape=spec.input, kernel_shape=spec.filter, output_shape=spec.output, stride=spec.stride,
+        dilation=spec.dilation, padding=spec.padding, c_in=spec.c_in, c_out=spec.c_out, groups=spec.n_groups,
+    ))
