@@ -14,7 +14,8 @@ import click
 from .chain import chain_table, evaluate
 from .emit import build_pdf, write_chain, write_entry
 from .expression import file_name, parse_assignments, parse_expression
-from .errors import SymconvError
+from .errors import SpecError, SymconvError
+from .general import proof_lines, prove_general
 from .pipeline import Derivation, derive
 from .render import render_chain_latex
 from .spec import show
@@ -166,3 +167,32 @@ def chain_command(expression: str, at: str, out: str | None) -> None:
         click.echo(line)
     if path is not None:
         click.echo(f"wrote: {path}")
+
+
+@main.command("prove")
+@click.option("--general", is_flag=True, help="Prove the closed forms for symbolic sizes (all n, k, s, d, lo, hi).")
+@click.option("--rank", type=click.IntRange(1, 3), default=1, show_default=True, help="Spatial axes of the general proof.")
+@click.option("--input", "input_", metavar="SIZE", help="Without --general: prove one concrete layer (no files written).")
+@click.option("--filter", "filter_", metavar="SIZE", help="Without --general: the filter size.")
+def prove_command(general: bool, rank: int, input_: str | None, filter_: str | None) -> None:
+    """Prove the closed forms: for all sizes (--general), or for one layer, element by element.
+
+    \b
+    Examples:
+    symconv prove --general --rank 2
+    symconv prove --input 7x7 --filter 3x3
+    """
+    if general:
+        proofs = prove_general(rank)
+        for line in proof_lines(proofs):
+            click.echo(line)
+        sys.exit(0 if all(p.holds for p in proofs) else 1)
+    if input_ is None or filter_ is None:
+        _fail(SpecError("--general", "give --general, or --input and --filter for one concrete layer"))
+    try:
+        d = derive(input_, filter_)
+    except SymconvError as e:
+        _fail(e)
+    for line in report(d, [])[:4]:
+        click.echo(line)
+    sys.exit(0 if d.proof.holds else 1)
