@@ -53,10 +53,14 @@ def compile_tex(engine: str, tex: str, folder) -> str:
 
 
 def dark_fraction_of_page_1(pdf) -> float:
-    """Render page 1 to a greyscale PGM with pdftoppm and measure the share of dark pixels."""
-    out = pdf.with_name("page")
-    subprocess.run([tool("pdftoppm"), "-gray", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(out)], check=True)
-    data = next(pdf.parent.glob("page*.pgm")).read_bytes()
+    """Render page 1 to PNG with pdftoppm (as a reader would see it) and, in greyscale PGM,
+    measure the share of dark pixels: a blank page has none."""
+    subprocess.run([tool("pdftoppm"), "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(pdf.with_name("page1"))], check=True)
+    assert pdf.with_name("page1.png").read_bytes().startswith(b"\x89PNG")
+    subprocess.run([tool("pdftoppm"), "-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(pdf.with_name("page1"))], check=True)
+    data = pdf.with_name("page1.pgm").read_bytes()
     width, height = map(int, data.split(b"\n")[1].split())
     pixels = data[-width * height :]
     return sum(1 for p in pixels if p < 128) / len(pixels)
