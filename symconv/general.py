@@ -178,12 +178,7 @@ def prove_input(rank: int = 1, closed: Callable[..., ClosedForm] = closed_input)
     """dL/dX[i] equals the closed form for every size, element by symbolic element."""
     axes = axes_for(rank)
     i, y, a, m = symbols_for(rank, "iyam")
-    o = forward(axes, y, a)
-    derivative = sympy.diff(o, X[i])
-    expansion = sympy.Sum(G[y] * derivative, *((yy, 0, ax.O - 1) for ax, yy in zip(axes, y)))
-    steps = [_step("forward pass, one output element", o, "definition (X is 0 outside [0, n))", True),
-             _step("chain rule: dL/dX[i] = sum_y G[y] dO[y]/dX[i], by SymPy differentiation", expansion,
-                   "sympy.diff of the Sum with respect to the Indexed X[i]", True)]
+    derivative, steps = _chain_rule(axes, y, a, X[i], "dL/dX[i]")
     evaluated, ok = _evaluate_output_deltas(axes, derivative, y, a)
     steps.append(_guarded_step("sum over y of the Kronecker deltas: y = (i + lo - d a)/s where that is an "
                                "integer in [0, O-1]", evaluated,
@@ -201,12 +196,7 @@ def prove_filter(rank: int = 1, closed: Callable[..., ClosedForm] = closed_filte
     """dL/dF[b] equals the closed form for every size."""
     axes = axes_for(rank)
     b, y, a, t = symbols_for(rank, "byat")
-    o = forward(axes, y, a)
-    derivative = sympy.diff(o, F[b])
-    expansion = sympy.Sum(G[y] * derivative, *((yy, 0, ax.O - 1) for ax, yy in zip(axes, y)))
-    steps = [_step("forward pass, one output element", o, "definition (X is 0 outside [0, n))", True),
-             _step("chain rule: dL/dF[b] = sum_y G[y] dO[y]/dF[b], by SymPy differentiation", expansion,
-                   "sympy.diff of the Sum with respect to the Indexed F[b]", True)]
+    derivative, steps = _chain_rule(axes, y, a, F[b], "dL/dF[b]")
     evaluated, ok = _evaluate_tap_deltas(axes, derivative, y, a, b)
     steps.append(_guarded_step("sum over a of the Kronecker deltas: a = b, which lies in [0, k-1]", evaluated,
                                "delta argument expands to 0 at a = b; b's own range is [0, k-1]", ok))
@@ -223,6 +213,18 @@ def prove_filter(rank: int = 1, closed: Callable[..., ClosedForm] = closed_filte
 
 
 # -- steps ---------------------------------------------------------------------------------------------
+def _chain_rule(axes, y, a, element, name: str) -> tuple[Expr, list[Step]]:
+    """The forward Sum, and ``sum_y G[y] dO[y]/d element`` by SymPy's differentiation of it."""
+    o = forward(axes, y, a)
+    derivative = sympy.diff(o, element)
+    expansion = sympy.Sum(G[y] * derivative, *((yy, 0, ax.O - 1) for ax, yy in zip(axes, y)))
+    return derivative, [
+        _step("forward pass, one output element", o, "definition (X is 0 outside [0, n))", True),
+        _step(f"chain rule: {name} = sum_y G[y] dO[y]/d{name[4:]}, by SymPy differentiation", expansion,
+              f"sympy.diff of the Sum with respect to the Indexed {element}", True),
+    ]
+
+
 def _evaluate_output_deltas(axes, derivative: Expr, y, a) -> tuple[Guarded, bool]:
     """``sum_y G[y] * sum_a F[a] * prod_j delta(i_j, s_j y_j + d_j a_j - lo_j)`` -> a Guarded sum over a."""
     body = derivative.function if isinstance(derivative, sympy.Sum) else derivative
