@@ -19,14 +19,13 @@ See ``conv-gradients.md`` section 4 for the general case.
 
 from __future__ import annotations
 
-import functools
-import operator
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import sympy
 
-from .model import F, G, X
+from .model import F, G, X, element, product, total
 from .spec import ConvSpec, Padding, Shape
 
 
@@ -116,14 +115,21 @@ def grad_bias(spec: ConvSpec, g: np.ndarray) -> np.ndarray:
 
 
 def _sum(arrays) -> np.ndarray:
-    return functools.reduce(operator.add, arrays)
+    """Element-wise sum of same-shaped arrays of sums, each element built once."""
+    arrays = list(arrays)
+    if len(arrays) == 1:
+        return arrays[0]
+    out = np.empty(arrays[0].shape, dtype=object)
+    for i in np.ndindex(*out.shape):
+        out[i] = total(t for a in arrays for t in sympy.Add.make_args(a[i]))
+    return out
 
 
 def tensor(base: sympy.IndexedBase, shape: Shape) -> np.ndarray:
     """An object array whose element ``i`` is ``base[i]``."""
     out = np.empty(shape, dtype=object)
     for i in np.ndindex(*shape):
-        out[i] = base[i]
+        out[i] = element(base, i)
     return out
 
 
@@ -165,9 +171,17 @@ def correlate(a: np.ndarray, b: np.ndarray, stride: Shape, dilation: Shape) -> n
     shape = tuple(
         max((n - d * (k - 1) - 1) // s + 1, 0) for n, k, s, d in zip(a.shape, b.shape, stride, dilation)
     )
+    terms: list[list] = [[] for _ in range(math.prod(shape))]  # per output, row-major
+    if terms and a.size:
+        nonzero = np.frompyfunc(lambda v: v != 0, 1, 1)(a).astype(bool)
+        for tap in np.ndindex(*b.shape):  # one strided window of a per tap
+            if b[tap] == 0:
+                continue  # its products are 0
+            window = tuple(slice(d * m, d * m + s * (n - 1) + 1, s) for m, s, d, n in zip(tap, stride, dilation, shape))
+            for z, (v, keep) in enumerate(zip(a[window].flat, nonzero[window].flat)):
+                if keep:
+                    terms[z].append(product(v, b[tap]))
     out = np.empty(shape, dtype=object)
-    taps = list(np.ndindex(*b.shape))
-    for z in np.ndindex(*shape):
-        reads = ((tuple(s * zz + d * m for s, zz, d, m in zip(stride, z, dilation, tap)), tap) for tap in taps)
-        out[z] = sympy.Add(*(a[i] * b[tap] for i, tap in reads if a[i] != 0))
+    for z, ts in zip(np.ndindex(*shape), terms):
+        out[z] = total(ts)
     return out

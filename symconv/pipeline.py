@@ -6,17 +6,25 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Union
 
 import numpy as np
 from sympy import Expr
 
 from .derive import Expansion, Gradients, LocalGradients, derive_gradients
+from .errors import SpecError
 from .forms import ClosedForms, closed_forms
 from .model import Model, build_model
+from .progress import NULL, Progress
 from .prove import METHOD, ProofReport, prove
-from .spec import ConvSpec, CountLike, Index, Padding, SizeLike
+from .spec import ConvSpec, CountLike, Index, Padding, SizeLike, show
+
+# The size guard. 64x64 with a 5x5 filter is 90,000 product terms (about 3 s and 400 MB
+# here); the default allows about three times that, which stays within seconds and 1 GB.
+DEFAULT_MAX_TERMS = 300_000
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,8 @@ def derive(
     groups: CountLike = None,
     batch: CountLike = None,
     bias: bool = False,
+    max_terms: int | None = DEFAULT_MAX_TERMS,
+    progress: Progress = NULL,
 ) -> Derivation:
     """Derive, and prove, the gradients of one convolution layer.
 
@@ -114,6 +124,9 @@ def derive(
         stride, dilation, padding, in_channels, out_channels, groups, batch, bias: as the
             CLI options of the same names. Any channel option (or a bias) gives tensors
             channel axes in PyTorch's layout; ``batch`` gives them a sample axis.
+        max_terms: refuse (:class:`SpecError`, before any work) a layer with more forward
+            product terms (``spec.product_terms``) than this; ``None``: no limit.
+        progress: told each stage and its element count (see :mod:`symconv.progress`).
 
     Returns:
         The :class:`Derivation`; check ``proof.holds`` before trusting it.
@@ -127,13 +140,51 @@ def derive(
         input, filter, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
         out_channels=out_channels, groups=groups, batch=batch, bias=bias,
     )
-    model = build_model(spec)  # Model: the windows of O_y
-    gradients = derive_gradients(model)  # Gradients: SymPy derivatives, chain-rule sums
-    closed = closed_forms(spec)  # ClosedForms: from the convolution definitions
-    proof = ProofReport(  # ProofReport: exact identity per element
-        METHOD,
-        prove("dL/dF", gradients.filter, closed.filter, spec.f_shape),
-        prove("dL/dX", gradients.input, closed.input, spec.x_shape),
-        prove("dL/db", gradients.bias, closed.bias, spec.b_shape or (0,)),
-    )
+    check_size(spec, max_terms)  # before any work
+    with no_cycle_collection():
+        model = build_model(spec)  # Model: the windows of O_y
+        gradients = derive_gradients(model, progress)  # Gradients: SymPy derivatives, chain-rule sums
+        progress.stage("closed forms", 0)
+        closed = closed_forms(spec)  # ClosedForms: from the convolution definitions
+        proof = ProofReport(  # ProofReport: exact identity per element
+            METHOD,
+            prove("dL/dF", gradients.filter, closed.filter, spec.f_shape, progress),
+            prove("dL/dX", gradients.input, closed.input, spec.x_shape, progress),
+            prove("dL/db", gradients.bias, closed.bias, spec.b_shape or (0,), progress),
+        )
     return Derivation(spec, model, gradients, closed, proof)
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a derivation allocates its objects.
+
+    A large layer makes a million SymPy objects, none of them in a reference cycle; the
+    collector would traverse the growing heap again and again (about 40% of the time at
+    64x64 with 5x5). Reference counting still frees everything; the previous state is
+    restored afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def check_size(spec: ConvSpec, max_terms: int | None) -> None:
+    """Refuse a layer whose derivation would have more than ``max_terms`` product terms.
+
+    Examples:
+        >>> check_size(ConvSpec.parse("8x8", "3x3"), 100)
+        Traceback (most recent call last):
+        ...
+        symconv.errors.SpecError: --max-terms: input 8x8, filter 3x3 needs an estimated 324 product terms, above the limit of 100; raise it with --max-terms 324 (max_terms= in Python)
+    """
+    if max_terms is not None and spec.product_terms > max_terms:
+        raise SpecError(
+            "--max-terms",
+            f"input {show(spec.input)}, filter {show(spec.filter)} needs an estimated {spec.product_terms} product "
+            f"terms, above the limit of {max_terms}; raise it with --max-terms {spec.product_terms} (max_terms= in Python)",
+        )

@@ -80,6 +80,13 @@ def _printer(rank: Optional[int]) -> DocumentLatexPrinter:
 
 def latex(expr: sympy.Expr, rank: Optional[int] = None) -> str:
     """Document LaTeX of one expression (``rank``: number of spatial axes, see :func:`element_label`)."""
+    if isinstance(expr, Indexed):
+        return _latex_element(expr, rank)
+    return _printer(rank).doprint(expr)
+
+
+@lru_cache(maxsize=1 << 16)
+def _latex_element(expr: Indexed, rank: Optional[int]) -> str:
     return _printer(rank).doprint(expr)
 
 
@@ -97,17 +104,49 @@ def latex_product(factors: tuple[sympy.Expr, ...], rank: Optional[int] = None) -
     return " ".join(latex_factor(f, rank) for f in factors if f != 1) or "1"
 
 
-def latex_array(a: np.ndarray, rank: Optional[int] = None) -> str:
-    """A 1-D or 2-D object array as a ``bmatrix`` (more axes: one matrix per leading index)."""
+def latex_array(a: np.ndarray, rank: Optional[int] = None, limit: Optional[int] = None) -> str:
+    r"""A 1-D or 2-D object array as a ``bmatrix`` (more axes: one matrix per leading index).
+
+    Along an axis longer than ``limit`` only the first and last :data:`ARRAY_ENDS` entries
+    are shown, around ``\cdots``, ``\vdots`` or ``\ddots``.
+
+    Examples:
+        >>> from sympy import IndexedBase
+        >>> latex_array(np.array([IndexedBase("X")[i] for i in range(9)]), limit=6)
+        '\\begin{bmatrix} X_{1} & X_{2} & X_{3} & \\cdots & X_{7} & X_{8} & X_{9} \\end{bmatrix}'
+    """
     if a.ndim == 1:
-        return _bmatrix([list(a)], rank)
+        return _bmatrix([[a[j] if j is not None else _GAP for j in _kept(len(a), limit)]], rank)
     if a.ndim == 2:
-        return _bmatrix([list(row) for row in a], rank)
-    return r",\ ".join(latex_array(plane, rank) for plane in a)
+        rows = _kept(a.shape[0], limit)
+        cols = _kept(a.shape[1], limit)
+        return _bmatrix([[_cell(a, r, c) for c in cols] for r in rows], rank)
+    return r",\ ".join(latex_array(a[p], rank, limit) if p is not None else r"\cdots" for p in _kept(a.shape[0], limit))
+
+
+ARRAY_ENDS = 3
+_GAP = object()
+
+
+def _kept(n: int, limit: Optional[int]) -> list[Optional[int]]:
+    """Indices shown along an axis of length ``n``; ``None`` marks the left-out middle."""
+    if limit is None or n <= limit:
+        return list(range(n))
+    return list(range(ARRAY_ENDS)) + [None] + list(range(n - ARRAY_ENDS, n))
+
+
+def _cell(a: np.ndarray, r: Optional[int], c: Optional[int]) -> object:
+    if r is None:
+        return _DDOTS if c is None else _VDOTS
+    return _GAP if c is None else a[r, c]
+
+
+_VDOTS, _DDOTS = object(), object()
+_DOTS = {id(_GAP): r"\cdots", id(_VDOTS): r"\vdots", id(_DDOTS): r"\ddots"}
 
 
 def _bmatrix(rows: list[list[sympy.Expr]], rank: Optional[int]) -> str:
-    body = r" \\ ".join(" & ".join(latex(v, rank) for v in row) for row in rows)
+    body = r" \\ ".join(" & ".join(_DOTS.get(id(v)) or latex(v, rank) for v in row) for row in rows)
     return r"\begin{bmatrix} %s \end{bmatrix}" % body
 
 

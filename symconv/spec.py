@@ -388,6 +388,19 @@ class ConvSpec:
         """Upper bound on forward product terms, ``N_out * K``."""
         return _prod(self.output) * _prod(self.filter)
 
+    @property
+    def product_terms(self) -> int:
+        """Upper bound on all forward product terms, ``N * C_out * N_out * C_in/g * K``.
+
+        Every term is one chain-rule term of dL/dF and one of dL/dX, so this measures the
+        work and memory of a derivation (the size guard compares it with ``--max-terms``).
+
+        Examples:
+            >>> ConvSpec.parse("64x64", "5x5").product_terms
+            90000
+        """
+        return self.n_batch * self.c_out * self.cg_in * self.terms
+
     # -- positions ---------------------------------------------------------
     def output_positions(self) -> Iterator[Index]:
         """Every output index, row-major."""

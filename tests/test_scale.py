@@ -1,0 +1,238 @@
+"""Derivation at scale: the fast constructions equal SymPy's own, the size guard, progress,
+and long documents (elided or --full) that still compile."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import shutil
+import subprocess
+
+import pytest
+import sympy
+
+import symconv
+from symconv import document, printing
+from symconv.cli import main
+from symconv.derive import local_gradients_reference
+from symconv.model import B, F, G, X, element, product, total
+from symconv.progress import StderrBar
+from symconv.prove import identity_holds
+
+SMALL = [
+    ("3x3", "2x2", {}),
+    ("7", "3", {"padding": 2, "stride": 2}),
+    ("5x6", "3x2", {"padding": "same"}),
+    ("4x5x6", "2x2x3", {}),
+    ("7x7", "3x3", {"stride": 2, "padding": 1, "in_channels": 4, "out_channels": 6, "groups": 2, "bias": True}),
+    ("6", "2", {"batch": 2, "in_channels": 2, "out_channels": 3}),
+    ("9", "2", {"stride": 3, "dilation": 2, "padding": 4}),
+]
+
+
+@pytest.mark.parametrize("inp, filt, kw", SMALL, ids=[f"{i}/{f}{kw}" for i, f, kw in SMALL])
+def test_every_local_gradient_is_what_sympy_diff_gives(inp, filt, kw):
+    d = symconv.derive(inp, filt, **kw)
+    for window in d.model.windows:
+        y = window.output
+        reference = local_gradients_reference(window.expr)
+        assert list(d.local_filter[y] + d.local_input[y] + d.local_bias.get(y, ())) == reference
+        for w, dw in reference:
+            assert sympy.diff(window.expr, w) == dw
+
+
+@pytest.mark.parametrize("inp, filt, kw", SMALL, ids=[f"{i}/{f}{kw}" for i, f, kw in SMALL])
+def test_fast_sums_and_products_equal_sympy_construction(inp, filt, kw):
+    d = symconv.derive(inp, filt, **kw)
+    for window in d.model.windows:
+        naive = sympy.Add(*((B[window.bias],) if window.bias is not None else ()),
+                          *(X[i] * F[k] for k, i in zip(window.taps, window.positions)))
+        assert window.expr == naive and hash(window.expr) == hash(naive)
+        assert window.expr.args == naive.args
+    for expansions in (d.expansion_filter, d.expansion_input, d.expansion_bias):
+        for e in expansions.values():
+            naive = sympy.Add(*(G[t.output] * t.local for t in e.terms))
+            assert e.expr == naive and e.expr.args == naive.args
+    for closed in (d.closed_filter, d.closed_input):
+        for value in closed.flat:
+            rebuilt = sympy.Add(*(sympy.Mul(*t.args) if t.is_Mul else t for t in sympy.Add.make_args(value)))
+            assert value == rebuilt and value.args == rebuilt.args
+
+
+def test_fast_path_matches_sympy_diff_on_sampled_elements_of_a_large_layer():
+    d = symconv.derive("32x32", "5x5")
+    rng = random.Random(5)
+    for window in rng.sample(d.model.windows, 20):
+        o = window.expr
+        pairs = d.local_filter[window.output] + d.local_input[window.output]
+        for w, dw in rng.sample(pairs, 5):
+            assert sympy.diff(o, w) == dw
+    for i in rng.sample(list(d.expansion_input), 10):
+        assert sympy.expand(d.expansion_input[i].expr - d.closed_input[i]) == 0
+    assert sympy.expand(d.expansion_filter[(2, 3)].expr - d.closed_filter[2, 3]) == 0
+
+
+def test_product_and_total_fall_back_to_sympy_for_anything_else():
+    a = element(X, (0,))
+    assert product(a, a) == a**2
+    assert product(a, 2) == 2 * a
+    assert total([product(a, F[0]), product(a, F[0])]) == 2 * a * F[0]
+    assert total([a, product(a, F[1])]) == a + a * F[1]
+    assert total([]) == 0
+
+
+@pytest.mark.parametrize(
+    "derived, closed, expected",
+    [
+        (X[0] * F[0] + X[0] * F[0], 2 * X[0] * F[0], True),
+        (X[0] * X[0], X[0] ** 2, True),
+        (G[0] * (X[0] + X[1]) - G[0] * X[1], X[0] * G[0], True),
+        (X[0] * F[0] - X[0] * F[0], sympy.S.Zero, True),
+        (X[0] * F[0], X[0] * F[1], False),
+        (X[0] * X[1], X[0] ** 2, False),
+    ],
+)
+def test_identity_agrees_with_expand(derived, closed, expected):
+    assert identity_holds(derived, closed) is expected
+    assert (sympy.expand(derived - closed) == 0) is expected
+
+
+# -- the size guard ---------------------------------------------------------------------
+def test_size_guard_refuses_in_one_line_with_exit_code_2_and_writes_nothing(runner, tmp_path):
+    result = runner.invoke(main, ["derive", "--input", "128x128", "--filter", "5x5", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --max-terms: input 128x128, filter 5x5 needs an estimated 384400 product terms, above the limit "
+        "of 300000; raise it with --max-terms 384400 (max_terms= in Python)\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_size_guard_counts_channels_and_can_be_lowered(runner, tmp_path):
+    result = runner.invoke(main, ["derive", "--input", "8x8", "--filter", "3x3", "--in-channels", "2",
+                                  "--out-channels", "2", "--max-terms", "100", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "estimated 1296 product terms" in result.output
+    with pytest.raises(symconv.SpecError, match="max_terms="):
+        symconv.derive("8x8", "3x3", max_terms=100)
+    assert symconv.derive("8x8", "3x3", max_terms=None).proof.holds
+
+
+def test_default_limit_admits_64x64_with_5x5():
+    assert symconv.ConvSpec.parse("64x64", "5x5").product_terms <= symconv.pipeline.DEFAULT_MAX_TERMS
+
+
+# -- progress -----------------------------------------------------------------------------
+def test_no_progress_on_stderr_by_default(tmp_path):
+    from click.testing import CliRunner
+
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    result = runner.invoke(main, ["derive", "--input", "8x8", "--filter", "3x3", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_progress_bar_when_forced(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.setattr(symconv.progress, "DELAY", 0.0)
+    monkeypatch.setattr(StderrBar.__init__, "__defaults__", (0.0, StderrBar.__init__.__defaults__[1]))
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    args = ["derive", "--input", "8x8", "--filter", "3x3", "--out", str(tmp_path)]
+    shown = runner.invoke(main, args + ["--progress"])
+    assert shown.exit_code == 0
+    assert "differentiate" in shown.stderr and "prove dL/dX" in shown.stderr and "36/36" in shown.stderr
+    assert "layer:" in shown.stdout and "symconv  [" not in shown.stdout
+    quiet = runner.invoke(main, args + ["--quiet"])
+    assert quiet.stderr == ""
+
+
+def test_progress_bar_is_silent_for_short_work_and_on_time_for_long():
+    now = [0.0]
+    stream = io.StringIO()
+    bar = StderrBar(stream, delay=1.0, clock=lambda: now[0])
+    bar.stage("differentiate", 100)
+    bar.advance(50)
+    assert stream.getvalue() == ""  # under a second: nothing
+    now[0] = 1.5
+    bar.advance(25)
+    assert "75/100  differentiate" in stream.getvalue()
+    bar.close()
+    assert stream.getvalue().endswith("\r")
+
+
+# -- long documents -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def large():
+    return symconv.derive("24x24", "3x3")  # 484 outputs, 576 input elements: above the listing limit
+
+
+def test_elided_document_shows_the_ends_and_says_everything_was_proven(large):
+    tex = symconv.render_latex(large)
+    assert "(576 elements, all proven)" in tex and "(484 outputs)" in tex
+    assert r"\frac{\partial L}{\partial X_{24,24}}" in tex and r"\frac{\partial L}{\partial X_{11,1}}" not in tex
+    assert "every element was proven" in tex and "576 of 576 identities proven exactly" in tex
+    assert r"\underbrace{\cdots}_{472}" in tex  # dL/dF_11 has 484 terms: 8 + 4 shown
+    assert r"\cdots" in tex and r"\ddots" in tex  # the 24x24 matrices
+    assert max(_rows_per_block(tex)) <= document.BLOCK_ROWS
+
+
+def test_elided_chinese_document_says_so_too(large):
+    tex = symconv.render_latex(large, "zh")
+    assert "(576 个元素，全部已证明)" in tex and "每一个元素都同样证明过了" in tex
+
+
+def test_full_document_lists_everything_in_blocks_of_at_most_50_rows(large):
+    tex = symconv.render_latex(large, full=True)
+    assert "all proven)" not in tex and r"\underbrace{\cdots}" not in tex
+    assert r"\frac{\partial L}{\partial X_{11,1}}" in tex
+    assert max(_rows_per_block(tex)) <= document.BLOCK_ROWS
+    assert tex.count(r"\begin{align*}") > 20
+
+
+def test_cli_full_flag_writes_the_full_listing(runner, tmp_path):
+    args = ["derive", "--input", "24x24", "--filter", "3x3", "--out", str(tmp_path)]
+    assert runner.invoke(main, args).exit_code == 0
+    short = (tmp_path / "conv2d_i24x24_f3x3" / "conv2d_i24x24_f3x3.tex").read_text(encoding="utf-8")
+    assert runner.invoke(main, args + ["--full"]).exit_code == 0
+    full = (tmp_path / "conv2d_i24x24_f3x3" / "conv2d_i24x24_f3x3.tex").read_text(encoding="utf-8")
+    assert "all proven)" in short and "all proven)" not in full and len(full) > 5 * len(short)
+
+
+def _rows_per_block(tex: str) -> list[int]:
+    blocks = tex.split(r"\begin{align*}")[1:] + tex.split(r"\begin{gather*}")[1:]
+    return [block.split(r"\end{")[0].count(r"\\") + 1 for block in blocks]
+
+
+def _pdflatex() -> str:
+    path = shutil.which("pdflatex")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdflatex is missing in CI")
+        pytest.skip("pdflatex is not installed")
+    return path
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("full", [False, True], ids=["elided", "full"])
+def test_large_documents_compile(large, tmp_path, full):
+    engine = _pdflatex()
+    tex = symconv.render_latex(large, full=full)
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, (tmp_path / "doc.log").read_text(errors="replace")[-3000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_element_latex_is_cached_and_matches_the_printer():
+    assert printing.latex(X[9, 3]) == "X_{10,4}" == printing.latex(element(X, (9, 3)))
+
+
+def test_readme_size_guard_example_is_what_the_cli_prints(runner, tmp_path, monkeypatch):
+    from test_readme import code_blocks
+
+    monkeypatch.chdir(tmp_path)
+    shown = [b for b in code_blocks("text") if b.startswith("$ symconv derive --input 128x128")][0]
+    command, expected = shown.split("\n", 1)
+    assert runner.invoke(main, command.split()[2:]).output == expected
