@@ -9,6 +9,7 @@ Examples:
 
 from .errors import OutputError, ProofError, SpecError, SymconvError
 from .emit import Written, write_entry
+from .kernelgen import STRATEGIES
 from .kernels import load_kernel
 from .pipeline import Derivation, derive
 from .render import render_latex, render_numpy
@@ -21,6 +22,7 @@ __all__ = [
     "OutputError",
     "ProofError",
     "SpecError",
+    "STRATEGIES",
     "SymconvError",
     "Written",
     "__version__",

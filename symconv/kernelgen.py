@@ -10,16 +10,56 @@ import math
 
 from . import printing as pr
 from .pipeline import Derivation
+from .errors import SpecError
 from .spec import ConvSpec, compact, show
 from .version import __version__
 
+# Every strategy computes the same proven closed forms; they differ in how the work is laid out.
+STRATEGIES = ("taps", "batchlast", "gemm")
+BATCHLAST_MAX_OUTPUT = 1024  # output elements per sample up to which batch-last tap loops win
 
-def kernel_context(d: Derivation) -> dict:
+
+def strategies_for(spec: ConvSpec) -> tuple[str, ...]:
+    """The strategies that apply to ``spec``: ``taps`` always, ``gemm`` with channels, ``batchlast`` without."""
+    return ("taps", "gemm") if spec.channelled else ("taps", "batchlast")
+
+
+def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, str]:
+    """The strategy for ``spec`` (``None``: automatic) and the reason the module docstring states.
+
+    Examples:
+        >>> from symconv.spec import ConvSpec
+        >>> choose_strategy(ConvSpec.parse("3x3", "2x2"))[0]
+        'batchlast'
+        >>> choose_strategy(ConvSpec.parse("64x64", "3x3"))[0]
+        'taps'
+    """
+    if strategy is not None:
+        if strategy not in strategies_for(spec):
+            raise SpecError(
+                "strategy",
+                f"{strategy!r} does not apply to {spec.name}; choose one of {', '.join(strategies_for(spec))}",
+            )
+        return strategy, "chosen by the caller"
+    outputs, taps = math.prod(spec.output), math.prod(spec.filter)
+    if spec.channelled:
+        return "gemm", f"channels: {spec.cg_in} x {taps} (channel, tap) pairs per group contract in one matrix product"
+    if outputs <= BATCHLAST_MAX_OUTPUT:
+        return "batchlast", f"{outputs} outputs x {taps} taps per sample is small, so batch-last windows are long contiguous runs"
+    return "taps", f"{outputs} outputs per sample are long enough for batch-first whole-array tap operations"
+
+
+def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
     spec = d.spec
+    chosen, reason = choose_strategy(spec, strategy)
     source, target = spec.gradient_placement()
     rotated = lambda k: tuple(n - 1 - v for n, v in zip(spec.filter, k))  # noqa: E731
     return dict(
         name=spec.name,
+        strategy=chosen,
+        strategy_reason=reason,
+        input_size=math.prod(spec.input),
+        output_size=math.prod(spec.output),
         version=__version__,
         description=spec.describe(),
         output=show(spec.output),

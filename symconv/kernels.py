@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Union
+from typing import Optional, Union
 
 from .emit import write_text_atomic
 from .pipeline import Derivation
@@ -31,18 +31,20 @@ def cache_dir() -> Path:
     return Path(base) / "symconv"
 
 
-def load_kernel(source: Union[Derivation, str, os.PathLike]) -> ModuleType:
+def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: Optional[str] = None) -> ModuleType:
     """Import a generated kernel module.
 
     Args:
         source: a :class:`Derivation` (rendered into the cache and imported), the path of a
             generated ``.py`` file, or an entry folder written by ``symconv derive``.
+        strategy: for a Derivation, ``None`` (automatic) or a strategy name (see
+            ``render_numpy``); a file is imported as written.
 
     Returns:
         The module, with ``forward``, ``grad_filter`` and ``grad_input``.
     """
     if isinstance(source, Derivation):
-        return _import(_cached(render_numpy(source), source.spec.name))
+        return _import(_cached(render_numpy(source, strategy), source.spec.name))
     path = Path(source)
     if path.is_dir():
         path = path / f"{path.name}.py"

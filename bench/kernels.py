@@ -1,0 +1,321 @@
+"""Benchmark symconv's generated kernels against hand-written NumPy/SciPy and PyTorch.
+
+Run from the repository root (PyTorch and SciPy are optional; neither is a dependency):
+
+    python bench/kernels.py [--repeats 7]
+
+Workloads W1-W4 (issue 4), valid padding, stride 1, for forward, grad_filter and grad_input
+in float32 and float64. Every timing is the median of --repeats calls after two warm-up calls,
+all in this one process. "hand" is the best of the hand-written baselines below (each checked
+against the generated kernel first); torch is PyTorch CPU with the thread count printed.
+Peak extra memory is tracemalloc's peak during one call minus the result's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import time
+import tracemalloc
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+import symconv
+
+try:
+    import torch
+except ImportError:  # the bench runs without PyTorch; the torch columns are then empty
+    torch = None
+try:
+    import scipy.signal
+except ImportError:
+    scipy = None
+
+WORKLOADS = {
+    "W1": dict(batch=4096, input="3x3", filter="2x2", channels=None),
+    "W2": dict(batch=256, input="28x28", filter="5x5", channels=None),
+    "W3": dict(batch=64, input="64x64", filter="3x3", channels=None),
+    "W4": dict(batch=32, input="32x32", filter="3x3", channels=(16, 32)),
+}
+OPS = ("forward", "grad_filter", "grad_input")
+THREADS = 2
+
+
+def median_ms(call, repeats: int) -> float:
+    call()
+    call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def peak_extra_bytes(call) -> int:
+    tracemalloc.start()
+    result = call()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return max(0, peak - np.asarray(result).nbytes)
+
+
+# -- hand-written single-channel baselines: X (N, H, W), F (kh, kw), G (N, oh, ow) ---------
+def shift_forward(X, F, G):
+    kh, kw = F.shape
+    oh, ow = X.shape[1] - kh + 1, X.shape[2] - kw + 1
+    O = np.zeros((X.shape[0], oh, ow), dtype=X.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            O += F[a, b] * X[:, a:a + oh, b:b + ow]
+    return O
+
+
+def shift_grad_filter(X, F, G):
+    kh, kw = F.shape
+    oh, ow = G.shape[1:]
+    dF = np.empty_like(F)
+    for a in range(kh):
+        for b in range(kw):
+            dF[a, b] = np.vdot(X[:, a:a + oh, b:b + ow], G)
+    return dF
+
+
+def shift_grad_input(X, F, G):
+    kh, kw = F.shape
+    oh, ow = G.shape[1:]
+    dX = np.zeros(X.shape, dtype=G.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            dX[:, a:a + oh, b:b + ow] += F[a, b] * G
+    return dX
+
+
+def window_forward(X, F, G):
+    return np.tensordot(sliding_window_view(X, F.shape, axis=(1, 2)), F, axes=2)
+
+
+def window_grad_filter(X, F, G):
+    return np.tensordot(G, sliding_window_view(X, F.shape, axis=(1, 2)), axes=3)
+
+
+def window_grad_input(X, F, G):
+    kh, kw = F.shape
+    Gp = np.pad(G, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    return np.einsum("nyxab,ab->nyx", sliding_window_view(Gp, F.shape, axis=(1, 2)), F[::-1, ::-1])
+
+
+def scipy_forward(X, F, G):
+    return np.stack([scipy.signal.correlate2d(x, F, mode="valid") for x in X])
+
+
+def scipy_grad_filter(X, F, G):
+    return sum(scipy.signal.correlate2d(x, g, mode="valid") for x, g in zip(X, G))
+
+
+def scipy_grad_input(X, F, G):
+    return np.stack([scipy.signal.convolve2d(g, F, mode="full") for g in G])
+
+
+SINGLE = {
+    "forward": [shift_forward, window_forward, scipy_forward],
+    "grad_filter": [shift_grad_filter, window_grad_filter, scipy_grad_filter],
+    "grad_input": [shift_grad_input, window_grad_input, scipy_grad_input],
+}
+
+
+# -- hand-written channel baselines: X (N, C, H, W), F (O, C, kh, kw), G (N, O, oh, ow) -----
+def chan_shift_forward(X, F, G):
+    kh, kw = F.shape[2:]
+    oh, ow = G.shape[2:]
+    O = np.zeros(G.shape, dtype=X.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            O += np.einsum("nchw,oc->nohw", X[:, :, a:a + oh, b:b + ow], F[:, :, a, b], optimize=True)
+    return O
+
+
+def chan_shift_grad_filter(X, F, G):
+    kh, kw = F.shape[2:]
+    oh, ow = G.shape[2:]
+    dF = np.empty_like(F)
+    for a in range(kh):
+        for b in range(kw):
+            dF[:, :, a, b] = np.tensordot(G, X[:, :, a:a + oh, b:b + ow], axes=([0, 2, 3], [0, 2, 3]))
+    return dF
+
+
+def chan_shift_grad_input(X, F, G):
+    kh, kw = F.shape[2:]
+    oh, ow = G.shape[2:]
+    dX = np.zeros(X.shape, dtype=G.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            dX[:, :, a:a + oh, b:b + ow] += np.einsum("nohw,oc->nchw", G, F[:, :, a, b], optimize=True)
+    return dX
+
+
+def chan_window_forward(X, F, G):
+    return np.einsum("nchwab,ocab->nohw", sliding_window_view(X, F.shape[2:], axis=(2, 3)), F, optimize=True)
+
+
+def chan_window_grad_filter(X, F, G):
+    return np.einsum("nohw,nchwab->ocab", G, sliding_window_view(X, F.shape[2:], axis=(2, 3)), optimize=True)
+
+
+def chan_window_grad_input(X, F, G):
+    kh, kw = F.shape[2:]
+    Gp = np.pad(G, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    windows = sliding_window_view(Gp, (kh, kw), axis=(2, 3))
+    return np.einsum("nohwab,ocab->nchw", windows, F[:, :, ::-1, ::-1], optimize=True)
+
+
+CHANNEL = {
+    "forward": [chan_shift_forward, chan_window_forward],
+    "grad_filter": [chan_shift_grad_filter, chan_window_grad_filter],
+    "grad_input": [chan_shift_grad_input, chan_window_grad_input],
+}
+
+
+def torch_ops(channelled: bool):
+    import torch.nn.functional as tf
+
+    def prep(X, F, G):
+        x, f, g = (torch.from_numpy(a) for a in (X, F, G))
+        return (x, f, g) if channelled else (x[:, None], f[None, None], g[:, None])
+
+    def forward(X, F, G):
+        x, f, _ = prep(X, F, G)
+        return tf.conv2d(x, f)
+
+    def grad_filter(X, F, G):
+        x, f, g = prep(X, F, G)
+        return torch.nn.grad.conv2d_weight(x, f.shape, g)
+
+    def grad_input(X, F, G):
+        x, f, g = prep(X, F, G)
+        return torch.nn.grad.conv2d_input(x.shape, f, g)
+
+    return dict(forward=forward, grad_filter=grad_filter, grad_input=grad_input)
+
+
+def generated_ops(kernel):
+    return dict(
+        forward=lambda X, F, G: kernel.forward(X, F),
+        grad_filter=lambda X, F, G: kernel.grad_filter(X, G),
+        grad_input=lambda X, F, G: kernel.grad_input(F, G),
+    )
+
+
+def blas_summary() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+
+        return "; ".join(
+            f"{p['internal_api']} {p.get('version', '')} {p.get('architecture', '')} threads={p['num_threads']}"
+            for p in threadpool_info()
+        )
+    except ImportError:
+        return "threadpoolctl not installed; see numpy.show_config()"
+
+
+def run_workload(name: str, w: dict, dtype, repeats: int, rows: list) -> None:
+    channels = w["channels"]
+    options = dict(in_channels=channels[0], out_channels=channels[1]) if channels else {}
+    d = symconv.derive(w["input"], w["filter"], max_terms=10**7, **options)  # W4: ~4.1M terms to prove
+    kernel = symconv.load_kernel(d)
+    spec = d.spec
+    rng = np.random.default_rng(0)
+    lead = (w["batch"], spec.c_in) if channels else (w["batch"],)
+    glead = (w["batch"], spec.c_out) if channels else (w["batch"],)
+    X = rng.standard_normal(lead + spec.input).astype(dtype)
+    F = rng.standard_normal(spec.f_shape).astype(dtype)
+    G = rng.standard_normal(glead + spec.output).astype(dtype)
+    ours = generated_ops(kernel)
+    hands = CHANNEL if channels else SINGLE
+    theirs = torch_ops(bool(channels)) if torch is not None else None
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    for op in OPS:
+        expected = ours[op](X, F, G)
+        scale = float(np.abs(expected).max())
+        hand_best, hand_name = math.inf, ""
+        for fn in hands[op]:
+            if scipy is None and fn.__name__.startswith("scipy"):
+                continue
+            got = np.asarray(fn(X, F, G))
+            assert np.allclose(got, expected, rtol=tol, atol=tol * scale), f"{fn.__name__} disagrees on {name} {op}"
+            t = median_ms(lambda: fn(X, F, G), repeats)
+            if t < hand_best:
+                hand_best, hand_name = t, fn.__name__
+        t_ours = median_ms(lambda: ours[op](X, F, G), repeats)
+        t_torch = math.nan
+        if theirs is not None:
+            got = theirs[op](X, F, G).numpy().reshape(expected.shape)
+            assert np.allclose(got, expected, rtol=tol, atol=tol * scale), f"torch disagrees on {name} {op}"
+            t_torch = median_ms(lambda: theirs[op](X, F, G), repeats)
+        extra = peak_extra_bytes(lambda: ours[op](X, F, G))
+        flops = 2 * math.prod(spec.output) * math.prod(spec.filter) * spec.cg_in * spec.c_out * w["batch"]
+        rows.append(dict(
+            workload=name, dtype=np.dtype(dtype).name, op=op, strategy=kernel.__doc__.split("Strategy: ")[1].split(" ")[0],
+            ours=t_ours, hand=hand_best, hand_name=hand_name, torch=t_torch, extra=extra,
+            gflops=flops / (t_ours * 1e6), input_bytes=X.nbytes,
+        ))
+
+
+def floors(rows: list, peak_gflops: float) -> list[str]:
+    lines = []
+    for r in rows:
+        checks = [("hand", r["ours"] <= r["hand"])]
+        if not math.isnan(r["torch"]) and r["dtype"] == "float32":
+            if r["workload"] == "W1":
+                checks.append(("2x torch", r["ours"] * 2 <= r["torch"]))
+            elif r["workload"] in ("W2", "W3"):
+                checks.append(("torch", r["ours"] <= r["torch"]))
+            else:
+                checks.append(("0.6x torch", r["ours"] * 0.6 <= r["torch"]))
+        if r["workload"] == "W4" and r["dtype"] == "float32":
+            checks.append(("50% peak", r["gflops"] >= 0.5 * peak_gflops))
+        for what, ok in checks:
+            lines.append(f"{r['workload']} {r['dtype']:7} {r['op']:11} {what:10} {'holds' if ok else 'FAILS'}")
+    return lines
+
+
+def measured_peak(dtype=np.float32) -> float:
+    a = np.random.default_rng(1).standard_normal((2048, 2048)).astype(dtype)
+    return 2 * 2048**3 / (median_ms(lambda: a @ a, 5) * 1e6)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--workloads", default="W1,W2,W3,W4")
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(THREADS)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; numpy {np.__version__}; "
+          f"torch {torch.__version__ if torch else 'not installed'} ({torch.get_num_threads() if torch else '-'} threads)")
+    print(f"BLAS: {blas_summary()}")
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, load average {os.getloadavg()}")
+    peak = measured_peak()
+    print(f"float32 GEMM 2048^3 measured: {peak:.0f} GFLOP/s; median of {args.repeats} after 2 warm-ups, ms\n")
+    rows: list = []
+    for name in args.workloads.split(","):
+        for dtype in (np.float32, np.float64):
+            run_workload(name, WORKLOADS[name], dtype, args.repeats, rows)
+    head = f"| workload | dtype | op | strategy | symconv ms | best hand ms (which) | torch ms | hand/symconv | torch/symconv | GFLOP/s | peak extra MiB (input MiB) |"
+    print(head)
+    print("|" + "---|" * 11)
+    for r in rows:
+        print(f"| {r['workload']} | {r['dtype']} | {r['op']} | {r['strategy']} | {r['ours']:.3f} | {r['hand']:.3f} ({r['hand_name']}) "
+              f"| {r['torch']:.3f} | {r['hand'] / r['ours']:.2f} | {r['torch'] / r['ours']:.2f} | {r['gflops']:.1f} "
+              f"| {r['extra'] / 2**20:.2f} ({r['input_bytes'] / 2**20:.2f}) |")
+    print("\nfloors (torch floors in float32; W4 50% of the measured GEMM peak):")
+    for line in floors(rows, peak):
+        print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
