@@ -16,7 +16,8 @@ from .emit import build_pdf, write_chain, write_entry
 from .expression import file_name, parse_assignments, parse_expression
 from .errors import SpecError, SymconvError
 from .general import proof_lines, prove_general
-from .pipeline import Derivation, derive
+from .pipeline import DEFAULT_MAX_TERMS, Derivation, derive
+from .progress import NULL, Progress, StderrBar
 from .render import render_chain_latex
 from .spec import show
 from .version import __version__
@@ -72,9 +73,21 @@ def main() -> None:
     "--out", default="generated", show_default=True, metavar="DIR",
     help="Output folder; the layer's files go to a subfolder named after it.",
 )
+@click.option(
+    "--max-terms", type=click.IntRange(min=1), default=DEFAULT_MAX_TERMS, show_default=True, metavar="N",
+    help="Refuse layers with more forward product terms (N_out x K, times channels and batch) than N.",
+)
+@click.option("--full", is_flag=True, help="List every element in the document (default: long listings show their ends).")
+@click.option("--general", is_flag=True, help="Add the proof for all sizes (symconv prove --general) to the document.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--progress/--no-progress", "progress_flag", default=None,
+    help="Force the progress bar on stderr on or off (default: on when stderr is a terminal, for work over a second).",
+)
 def derive_command(
     input_: str, filter_: str, stride: str, dilation: str, padding: str, in_channels: str | None,
     out_channels: str | None, groups: str | None, batch: str | None, bias: bool, lang: str, pdf: bool, out: str,
+    max_terms: int, full: bool, general: bool, quiet: bool, progress_flag: bool | None,
 ) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
 
@@ -88,14 +101,18 @@ def derive_command(
     symconv derive --input 7x7 --filter 3x3 --stride 2 --padding 1 \\
         --in-channels 4 --out-channels 6 --groups 2 --bias
     """
+    bar = _progress(quiet, progress_flag)
     try:
         d = derive(
             input_, filter_, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
-            out_channels=out_channels, groups=groups, batch=batch, bias=bias,
+            out_channels=out_channels, groups=groups, batch=batch, bias=bias, max_terms=max_terms, progress=bar,
         )
-        written = write_entry(d, out, lang)
+        bar.stage("write the document and kernel", 0)
+        written = write_entry(d, out, lang, full, general)
     except SymconvError as e:
+        bar.close()
         _fail(e)
+    bar.close()
     for line in report(d, [str(p) for p in written.paths]):
         click.echo(line)
     if pdf:
@@ -106,6 +123,13 @@ def derive_command(
 
 
 derive_command.name = "derive"
+
+
+def _progress(quiet: bool, forced: bool | None) -> Progress:
+    """The stderr bar when asked for (--progress), or by default when stderr is a terminal."""
+    stream = sys.stderr
+    show = forced if forced is not None else (not quiet and stream.isatty())
+    return StderrBar(stream) if show and not quiet else NULL
 
 
 def report(d: Derivation, paths: list[str]) -> list[str]:

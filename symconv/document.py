@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -18,11 +20,73 @@ from .version import __version__
 
 FORWARD_TERMS_PER_LINE = 6
 GRADIENT_TERMS_PER_LINE = 4
+TABLE_ENTRIES_PER_LINE = 4  # local gradients per line of a table (the template's batch)
 PICTURE_LIMIT = 12  # largest number of rows or columns drawn as a grid of cells
 
+# Large layers: a listing (one row per element) longer than LISTING_LIMIT shows its first and
+# last LISTING_ENDS rows around a row that says how many there are; a matrix wider or taller
+# than MATRIX_LIMIT shows its corners. Every element is still proven, and the document says
+# so. With Layout(full=True) everything is listed. Either way, no align*/gather* block holds
+# more than BLOCK_ROWS rows, which keeps TeX within its memory.
+LISTING_LIMIT = 200
+LISTING_ENDS = 10
+MATRIX_LIMIT = 16
+BLOCK_ROWS = 50
+TERM_LIMIT, TERM_HEAD, TERM_TAIL = 48, 8, 4  # a longer sum shows its first 8 and last 4 terms
 
-def latex_context(d: Derivation) -> dict:
-    spec, rank = d.spec, d.spec.rank
+@dataclass(frozen=True)
+class Layout:
+    """How much of a large layer the document lists: every element with ``full``
+    (``symconv derive --full``), else the ends of long listings, sums and matrices."""
+
+    full: bool = False
+
+    def rows(self, count: int) -> tuple[list[int], int]:
+        """Which of ``count`` rows a listing shows, and how many it leaves out (after the first ends).
+
+        Examples:
+            >>> shown, hidden = Layout().rows(1000)
+            >>> shown[:3], shown[-3:], hidden
+            ([0, 1, 2], [997, 998, 999], 980)
+            >>> Layout().rows(5)
+            ([0, 1, 2, 3, 4], 0)
+            >>> len(Layout(full=True).rows(300)[0])
+            300
+        """
+        if self.full or count <= LISTING_LIMIT:
+            return list(range(count)), 0
+        return list(range(LISTING_ENDS)) + list(range(count - LISTING_ENDS, count)), count - 2 * LISTING_ENDS
+
+    def terms(self, terms: list) -> list:
+        """A sum of more than TERM_LIMIT terms as its first and last terms around the count left out."""
+        if self.full or len(terms) <= TERM_LIMIT:
+            return terms
+        hidden = len(terms) - TERM_HEAD - TERM_TAIL
+        return terms[:TERM_HEAD] + [r"\underbrace{\cdots}_{%d}" % hidden] + terms[-TERM_TAIL:]
+
+    def matrix(self, a: np.ndarray, rank: int) -> str:
+        return pr.latex_array(a, rank, limit=None if self.full else MATRIX_LIMIT)
+
+    def listing(self, items: Sequence, make_row: Callable, lines: Callable[[object], int] = lambda row: 1) -> dict:
+        """``dict(blocks, total, hidden)``: rows of the shown items in blocks of at most BLOCK_ROWS
+        lines; where rows are left out, a ``gap`` row holds their count."""
+        shown, hidden = self.rows(len(items))
+        rows = [piece for i in shown for piece in _split(make_row(items[i]))]
+        if hidden:
+            rows.insert(LISTING_ENDS, dict(gap=True, count=len(items)))
+        blocks, block, used = [], [], 0
+        for row in rows:
+            n = 1 if isinstance(row, dict) and row.get("gap") else lines(row)
+            if block and used + n > BLOCK_ROWS:
+                blocks.append(block)
+                block, used = [], 0
+            block.append(row)
+            used += n
+        return dict(blocks=blocks + [block] if block else blocks or [[]], total=len(items), hidden=hidden)
+
+
+def latex_context(d: Derivation, full: bool = False) -> dict:
+    spec, rank, layout = d.spec, d.spec.rank, Layout(full)
     lead = {name: len(shape) - rank for name, shape in (("X", spec.x_shape), ("F", spec.f_shape), ("O", spec.g_shape))}
     return dict(
         version=__version__,
@@ -47,19 +111,22 @@ def latex_context(d: Derivation) -> dict:
         x_name=_first_slice_name("X", lead["X"]),
         f_name=_first_slice_name("F", lead["F"]),
         g_name=_first_slice_name("O", lead["O"]),
-        x_matrix=pr.latex_array(_first_slice(X, spec.x_shape, rank), rank),
-        f_matrix=pr.latex_array(_first_slice(F, spec.f_shape, rank), rank),
-        g_matrix=pr.latex_array(_first_slice(G, spec.g_shape, rank), rank),
-        forward=[_forward_row(w, rank) for w in d.model.windows],
-        local_filter=[_local_row(y, pairs, rank) for y, pairs in d.local_filter.items()],
-        local_input=[_local_row(y, pairs, rank) for y, pairs in d.local_input.items()],
-        local_bias=[_local_row(y, pairs, rank) for y, pairs in d.local_bias.items()],
-        expansion_filter=[_expansion_row("F", e, rank) for e in d.expansion_filter.values()],
-        expansion_input=[_expansion_row("X", e, rank) for e in d.expansion_input.values()],
-        expansion_bias=[_expansion_row("b", e, rank) for e in d.expansion_bias.values()],
-        x_padded=pr.latex_array(d.closed.x_padded, rank),
-        g_padded=pr.latex_array(d.closed.g_padded, rank),
-        f_rotated=pr.latex_array(d.closed.filter_rotated, rank),
+        x_matrix=layout.matrix(_first_slice(X, spec.x_shape, rank), rank),
+        f_matrix=layout.matrix(_first_slice(F, spec.f_shape, rank), rank),
+        g_matrix=layout.matrix(_first_slice(G, spec.g_shape, rank), rank),
+        forward=layout.listing(d.model.windows, lambda w: _forward_row(w, rank, layout), _lines),
+        local_filter=layout.listing(list(d.local_filter.items()), lambda yp: _local_row(*yp, rank), _table_lines),
+        local_input=layout.listing(list(d.local_input.items()), lambda yp: _local_row(*yp, rank), _table_lines),
+        local_bias=layout.listing(list(d.local_bias.items()), lambda yp: _local_row(*yp, rank), _table_lines),
+        expansion_filter=layout.listing(list(d.expansion_filter.values()), lambda e: _expansion_row("F", e, rank, layout), _lines),
+        expansion_input=layout.listing(list(d.expansion_input.values()), lambda e: _expansion_row("X", e, rank, layout), _lines),
+        expansion_bias=layout.listing(list(d.expansion_bias.values()), lambda e: _expansion_row("b", e, rank, layout), _lines),
+        elided=not full and max(len(d.model.windows), len(d.expansion_input), len(d.expansion_filter)) > LISTING_LIMIT,
+        listing_ends=LISTING_ENDS,
+        listing_limit=LISTING_LIMIT,
+        x_padded=layout.matrix(d.closed.x_padded, rank),
+        g_padded=layout.matrix(d.closed.g_padded, rank),
+        f_rotated=layout.matrix(d.closed.filter_rotated, rank),
         grad_input_padding=spec.grad_input_padding,
         grad_filter_padding=spec.grad_filter_padding,
         remainder=spec.remainder,
@@ -71,6 +138,23 @@ def latex_context(d: Derivation) -> dict:
         method=pr.latex_text(d.proof.method),
         max_columns=max(max(d.closed.g_padded.shape), max(spec.input) + 2, 10),
     )
+
+
+def _split(row: dict) -> list[dict]:
+    """A listing row of more than BLOCK_ROWS lines as continuation rows of at most BLOCK_ROWS each."""
+    lines = row.get("lines")
+    if not lines or len(lines) <= BLOCK_ROWS:
+        return [row]
+    pieces = [lines[i : i + BLOCK_ROWS] for i in range(0, len(lines), BLOCK_ROWS)]
+    return [dict(row, lines=piece, cont=n > 0) for n, piece in enumerate(pieces)]
+
+
+def _lines(row: dict) -> int:
+    return len(row["lines"])
+
+
+def _table_lines(row: dict) -> int:
+    return -(-len(row["entries"]) // TABLE_ENTRIES_PER_LINE) + 1
 
 
 def _times(shape: tuple[int, ...]) -> str:
@@ -90,21 +174,24 @@ def _first_slice_name(name: str, lead: int) -> str:
     return name + ("^{(%s)}" % ",".join("1" * lead) if lead else "")
 
 
-def _forward_row(w, rank: int) -> dict:
+def _forward_row(w, rank: int, layout: Layout) -> dict:
     terms = [pr.latex(B[w.bias], rank)] if w.bias is not None else []
     terms += [pr.latex_product((X[i], F[k]), rank) for k, i in zip(w.taps, w.positions)]
-    return dict(lhs=pr.element_label("O", w.output, rank), lines=_chunks(terms, FORWARD_TERMS_PER_LINE))
+    return dict(gap=False, cont=False, lhs=pr.element_label("O", w.output, rank),
+                lines=_chunks(layout.terms(terms), FORWARD_TERMS_PER_LINE))
 
 
-def _local_row(y, pairs, rank: int) -> list[str]:
+def _local_row(y, pairs, rank: int) -> dict:
     o = pr.element_label("O", y, rank)
-    return [r"\frac{\partial %s}{\partial %s} = %s" % (o, pr.latex(w, rank), pr.latex(dw, rank)) for w, dw in pairs]
+    entries = [r"\frac{\partial %s}{\partial %s} = %s" % (o, pr.latex(w, rank), pr.latex(dw, rank)) for w, dw in pairs]
+    return dict(gap=False, entries=entries)
 
 
-def _expansion_row(name: str, e, rank: int) -> dict:
-    terms = [pr.latex_product((G[t.output], t.local), rank) for t in e.terms]
+def _expansion_row(name: str, e, rank: int, layout: Layout) -> dict:
+    shown = layout.terms(list(range(len(e.terms))))
+    terms = [pr.latex_product((G[e.terms[i].output], e.terms[i].local), rank) if isinstance(i, int) else i for i in shown]
     lhs = r"\frac{\partial L}{\partial %s}" % pr.latex(e.element, rank)
-    return dict(lhs=lhs, lines=_chunks(terms, GRADIENT_TERMS_PER_LINE), count=len(terms))
+    return dict(gap=False, cont=False, lhs=lhs, lines=_chunks(terms, GRADIENT_TERMS_PER_LINE), count=len(e.terms))
 
 
 def _proof_row(part) -> dict:
@@ -183,3 +270,18 @@ def _output_size_rows(spec: ConvSpec) -> list[str]:
     return rows
 
 
+
+
+# -- the proof for all sizes, as a document section ------------------------------------------
+def general_context(proofs) -> dict:
+    """The steps of ``general.prove_general`` for the document: text escaped, mathematics as is."""
+    from .general import CONDITIONS
+
+    return dict(
+        rank=proofs[0].rank,
+        conditions=[pr.latex_text(c) for c in CONDITIONS],
+        proofs=[dict(gradient=p.gradient.split("/d")[-1], holds=p.holds, steps=[
+            dict(title=pr.latex_text(s.title), math=s.result_latex, method=pr.latex_text(s.method), holds=s.holds)
+            for s in p.steps
+        ]) for p in proofs],
+    )

@@ -38,24 +38,26 @@ def document_name(d: Derivation, lang: str) -> str:
     return f"{d.spec.name}.tex" if lang == "en" else f"{d.spec.name}_{lang}.tex"
 
 
-def entry_files(d: Derivation, out: Path, lang: str = "en") -> dict[Path, str]:
+def entry_files(d: Derivation, out: Path, lang: str = "en", full: bool = False, general: bool = False) -> dict[Path, str]:
     """``{path: text}`` for one spec's entry under ``<out>/<name>/``: the document, the kernel
     ``<name>.py`` and its tests ``test_<name>.py``."""
     folder = Path(out) / d.spec.name
     return {
-        folder / document_name(d, lang): render_latex(d, lang),
+        folder / document_name(d, lang): render_latex(d, lang, full, general),
         folder / f"{d.spec.name}.py": render_numpy(d),
         folder / f"test_{d.spec.name}.py": render_kernel_tests(d),
     }
 
 
-def write_entry(d: Derivation, out: str | os.PathLike = "generated", lang: str = "en") -> Written:
+def write_entry(
+    d: Derivation, out: str | os.PathLike = "generated", lang: str = "en", full: bool = False, general: bool = False,
+) -> Written:
     """Render ``d`` and write its entry under ``out``.
 
     Everything is rendered (and the proof checked) before the disk is touched, and the files
     are replaced together (:func:`write_files_atomic`): a failure leaves the previous entry.
     """
-    files = entry_files(d, Path(out), lang)
+    files = entry_files(d, Path(out), lang, full, general)
     folder = next(iter(files)).parent
     _make_folder(folder)
     write_files_atomic(files)

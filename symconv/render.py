@@ -15,9 +15,10 @@ from pathlib import Path
 import jinja2
 
 from . import printing as pr
-from .document import latex_context
+from .document import general_context, latex_context
 from .kernelgen import kernel_context
 from .errors import ProofError, SpecError
+from .general import prove_general
 from .pipeline import Derivation
 from .version import __version__
 
@@ -67,10 +68,16 @@ def _require_proof(d: Derivation) -> None:
 
 
 # -- NumPy kernel -------------------------------------------------------------
-def render_numpy(d: Derivation) -> str:
-    """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer."""
+def render_numpy(d: Derivation, strategy: str | None = None) -> str:
+    """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer.
+
+    Args:
+        d: a proven derivation.
+        strategy: ``None`` (chosen per layer; the module docstring says which and why) or one
+            of ``kernelgen.STRATEGIES`` that applies to the layer.
+    """
     _require_proof(d)
-    return _render("kernel.py.j2", False, kernel_context(d))
+    return _render("kernel.py.j2", False, kernel_context(d, strategy))
 
 
 # -- LaTeX document ------------------------------------------------------------
@@ -78,17 +85,21 @@ LANGUAGES = ("en", "zh")
 LATEX_ENGINES = {"en": "pdflatex", "zh": "xelatex"}
 
 
-def render_latex(d: Derivation, lang: str = "en") -> str:
+def render_latex(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
     """The standalone LaTeX derivation document for ``d``'s layer.
 
     Args:
         d: a proven derivation.
         lang: ``"en"`` (compiles with pdflatex) or ``"zh"`` (Chinese, xelatex + ctex).
+        full: list every element even of a large layer (else long listings show their ends).
+        general: add the proof for all sizes (``symconv prove --general``) as a section.
     """
     if lang not in LANGUAGES:
         raise SpecError("--lang", f"{lang!r} is not a language symconv writes; choose one of {', '.join(LANGUAGES)}")
     _require_proof(d)
-    return _render(f"derivation_{lang}.tex.j2", True, latex_context(d))
+    context = latex_context(d, full)
+    context["general"] = general_context(prove_general(d.spec.rank)) if general else None
+    return _render(f"derivation_{lang}.tex.j2", True, context)
 
 
 def summary_latex(d: Derivation) -> str:

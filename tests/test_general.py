@@ -114,3 +114,35 @@ def test_cli_proves_one_concrete_layer_without_writing(runner, tmp_path, monkeyp
     assert result.exit_code == 0
     assert "dL/dF 9 of 9, dL/dX 25 of 25 identities" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_derive_general_adds_the_proof_section(runner, tmp_path):
+    result = runner.invoke(main, ["derive", "--input", "3x3", "--filter", "2x2", "--general", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    tex = (tmp_path / "conv2d_i3x3_f2x2" / "conv2d_i3x3_f2x2.tex").read_text(encoding="utf-8")
+    assert r"\section{Proof for all sizes}" in tex
+    assert "s (O - 1) = n + lo + hi - d (k - 1) - 1 - r" in tex
+    assert tex.count(r"\emph{Checked by:}") == 15  # 8 steps for dL/dF, 7 for dL/dX
+    plain = symconv.render_latex(symconv.derive("3x3", "2x2"))
+    assert "Proof for all sizes" not in plain
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("lang, engine", [("en", "pdflatex"), ("zh", "xelatex")])
+def test_document_with_the_general_proof_compiles(tmp_path, lang, engine):
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which(engine) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{engine} missing in CI")
+        pytest.skip(f"{engine} not installed")
+    tex = symconv.render_latex(symconv.derive("4x4", "2x2", stride=2), lang, general=True)
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, (tmp_path / "doc.log").read_text(errors="replace")[-2000:]
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log or all(
+        float(w) < 1.0 for w in __import__("re").findall(r"Overfull \\hbox \(([0-9.]+)pt", log))

@@ -24,8 +24,11 @@ G (N, 3, 3); N is any batch size
 Float arrays keep their dtype (float32 stays float32); integer and boolean arrays are
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
-Strategy: a loop over the 3 filter taps, each a whole-array operation on
-strided views (a channel contraction per tap, grouped); no Python loop over output elements.
+Strategy: gemm (channels: 1 x 3 (channel, tap) pairs per group contract in one matrix product).
+Each filter tap's window is copied into a column matrix (im2col: the tap windows of the
+closed forms), and one batched matrix product (BLAS GEMM) per group contracts the
+channels and taps; no Python loop over samples, channels or output elements. The column
+matrix holds C x 3 x (spatial size) entries per sample.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ OUTPUT_SHAPE = (3,)
 STRIDE = (2,)
 DILATION = (2,)
 PADDING = ((0, 0),)
+TAPS = 3
+INPUT_SIZE = 10
+OUTPUT_SIZE = 3
 KERNEL_SHAPE = (3,)
 IN_CHANNELS = 3
 OUT_CHANNELS = 3
@@ -57,13 +63,9 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """
     X = _batch_first(X, "X", (IN_CHANNELS,) + INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    Xg = X.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + X.shape[2:])
-    Fg = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)
-    O = np.zeros((X.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += np.einsum("ngcx,goc->ngox", Xg[..., 0:5:2], Fg[..., 0])
-    O += np.einsum("ngcx,goc->ngox", Xg[..., 2:7:2], Fg[..., 1])
-    O += np.einsum("ngcx,goc->ngox", Xg[..., 4:9:2], Fg[..., 2])
-    O = O.reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
+    cols = _columns(X, np.result_type(X, F))
+    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
+    O = np.matmul(Fg, cols).reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
     return O
 
 
@@ -81,12 +83,9 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     if X.shape[0] != G.shape[0]:
         raise ValueError(f"X and G must have the same batch size; got {X.shape[0]} and {G.shape[0]}")
-    Xg = X.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + X.shape[2:])
-    Gg = G.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE)
-    dF = np.zeros((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE, dtype=np.result_type(X, G))
-    dF[..., 0] = np.einsum("ngcx,ngox->goc", Xg[..., 0:5:2], Gg)
-    dF[..., 1] = np.einsum("ngcx,ngox->goc", Xg[..., 2:7:2], Gg)
-    dF[..., 2] = np.einsum("ngcx,ngox->goc", Xg[..., 4:9:2], Gg)
+    cols = _columns(X, np.result_type(X, G))
+    Gg = G.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS, OUTPUT_SIZE)
+    dF = np.matmul(Gg, cols.transpose(0, 1, 3, 2)).sum(axis=0)
     return dF.reshape(FILTER_SHAPE)
 
 
@@ -104,13 +103,23 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     Gp = np.zeros((G.shape[0], OUT_CHANNELS) + (14,), dtype=np.result_type(F, G))
     Gp[..., 4:9:2] = G[..., 0:3]
-    Gg = Gp.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + (14,))
-    Fg = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)
-    dX = np.zeros((G.shape[0], GROUPS, IN_CHANNELS // GROUPS) + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += np.einsum("ngox,goc->ngcx", Gg[..., 0:10], Fg[..., 2])
-    dX += np.einsum("ngox,goc->ngcx", Gg[..., 2:12], Fg[..., 1])
-    dX += np.einsum("ngox,goc->ngcx", Gg[..., 4:14], Fg[..., 0])
-    return dX.reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
+    cols = np.empty((G.shape[0], OUT_CHANNELS) + KERNEL_SHAPE + INPUT_SHAPE, dtype=Gp.dtype)
+    cols[:, :, 2] = Gp[..., 0:10]
+    cols[:, :, 1] = Gp[..., 2:12]
+    cols[:, :, 0] = Gp[..., 4:14]
+    cols = cols.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS * TAPS, INPUT_SIZE)
+    Ft = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS, TAPS).transpose(0, 2, 1, 3)
+    Ft = Ft.reshape(GROUPS, IN_CHANNELS // GROUPS, OUT_CHANNELS // GROUPS * TAPS)
+    return np.matmul(Ft, cols).reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
+
+
+def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """im2col: the window of every tap, shape (N, groups, C_in/groups * taps, output size)."""
+    cols = np.empty((X.shape[0], IN_CHANNELS) + KERNEL_SHAPE + OUTPUT_SHAPE, dtype=dtype)
+    cols[:, :, 0] = X[..., 0:5:2]
+    cols[:, :, 1] = X[..., 2:7:2]
+    cols[:, :, 2] = X[..., 4:9:2]
+    return cols.reshape(X.shape[0], GROUPS, IN_CHANNELS // GROUPS * TAPS, OUTPUT_SIZE)
 
 
 def _as_float(a: np.ndarray, name: str) -> np.ndarray:

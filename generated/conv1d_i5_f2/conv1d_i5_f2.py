@@ -22,8 +22,10 @@ leading batch axes (grad_filter sums over them, as dL/dF accumulates over a batc
 Float arrays keep their dtype (float32 stays float32); integer and boolean arrays are
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
-Strategy: a loop over the 2 filter taps, each a whole-array operation on
-strided views; no Python loop over output elements.
+Strategy: batchlast (4 outputs x 2 taps per sample is small, so batch-last windows are long contiguous runs).
+The batch axes are moved last (one copy in, one copy out), then a loop over the 2
+filter taps, each a whole-array operation whose window is a run of contiguous blocks of
+samples; no Python loop over output elements.
 """
 
 from __future__ import annotations
@@ -51,10 +53,11 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """
     X = _batched(X, "X", INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += F[0] * X[..., 0:4]
-    O += F[1] * X[..., 1:5]
-    return O
+    Xt = _batch_last(X, True)
+    O = np.zeros(OUTPUT_SHAPE + Xt.shape[RANK:], dtype=np.result_type(X, F))
+    O += F[0] * Xt[0:4]
+    O += F[1] * Xt[1:5]
+    return _batch_front(O, X.shape[:-RANK])
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -73,9 +76,10 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"X and G must have the same leading (batch) axes; got {X.shape[:-RANK]} and {G.shape[:-RANK]}"
         )
+    Xt, Gt = _batch_last(X, True), _batch_last(G, False)
     dF = np.zeros(FILTER_SHAPE, dtype=np.result_type(X, G))
-    dF[0] = np.vdot(X[..., 0:4], G)
-    dF[1] = np.vdot(X[..., 1:5], G)
+    dF[0] = np.vdot(Xt[0:4], Gt)
+    dF[1] = np.vdot(Xt[1:5], Gt)
     return dF
 
 
@@ -91,12 +95,25 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)
-    Gp = np.zeros(G.shape[:-RANK] + (6,), dtype=np.result_type(F, G))
-    Gp[..., 1:5] = G[..., 0:4]
-    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += F[1] * Gp[..., 0:5]
-    dX += F[0] * Gp[..., 1:6]
-    return dX
+    Gt = _batch_last(G, False)
+    Gp = np.zeros((6,) + Gt.shape[RANK:], dtype=np.result_type(F, G))
+    Gp[1:5] = Gt[0:4]
+    dX = np.zeros(INPUT_SHAPE + Gt.shape[RANK:], dtype=Gp.dtype)
+    dX += F[1] * Gp[0:5]
+    dX += F[0] * Gp[1:6]
+    return _batch_front(dX, G.shape[:-RANK])
+
+
+def _batch_last(a: np.ndarray, pad: bool) -> np.ndarray:
+    """A copy of ``a`` with its leading (batch) axes flattened into one last axis; with
+    ``pad`` set, the spatial axes are zero-padded by PADDING on the way."""
+    a = np.moveaxis(a.reshape((-1,) + a.shape[a.ndim - RANK:]), 0, -1)
+    return np.ascontiguousarray(a)
+
+
+def _batch_front(a: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
+    """The inverse of ``_batch_last``: the last axis back in front, as ``batch``."""
+    return np.ascontiguousarray(np.moveaxis(a, -1, 0)).reshape(batch + a.shape[:-1])
 
 
 def _as_float(a: np.ndarray, name: str) -> np.ndarray:

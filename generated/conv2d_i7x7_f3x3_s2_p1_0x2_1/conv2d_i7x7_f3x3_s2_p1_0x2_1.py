@@ -19,8 +19,10 @@ leading batch axes (grad_filter sums over them, as dL/dF accumulates over a batc
 Float arrays keep their dtype (float32 stays float32); integer and boolean arrays are
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
-Strategy: a loop over the 9 filter taps, each a whole-array operation on
-strided views; no Python loop over output elements.
+Strategy: batchlast (12 outputs x 9 taps per sample is small, so batch-last windows are long contiguous runs).
+The batch axes are moved last (one copy in, one copy out), then a loop over the 9
+filter taps, each a whole-array operation whose window is a run of contiguous blocks of
+samples; no Python loop over output elements.
 """
 
 from __future__ import annotations
@@ -48,18 +50,18 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """
     X = _batched(X, "X", INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
-    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += F[0, 0] * Xp[..., 0:5:2, 0:7:2]
-    O += F[0, 1] * Xp[..., 0:5:2, 1:8:2]
-    O += F[0, 2] * Xp[..., 0:5:2, 2:9:2]
-    O += F[1, 0] * Xp[..., 1:6:2, 0:7:2]
-    O += F[1, 1] * Xp[..., 1:6:2, 1:8:2]
-    O += F[1, 2] * Xp[..., 1:6:2, 2:9:2]
-    O += F[2, 0] * Xp[..., 2:7:2, 0:7:2]
-    O += F[2, 1] * Xp[..., 2:7:2, 1:8:2]
-    O += F[2, 2] * Xp[..., 2:7:2, 2:9:2]
-    return O
+    Xt = _batch_last(X, True)
+    O = np.zeros(OUTPUT_SHAPE + Xt.shape[RANK:], dtype=np.result_type(X, F))
+    O += F[0, 0] * Xt[0:5:2, 0:7:2]
+    O += F[0, 1] * Xt[0:5:2, 1:8:2]
+    O += F[0, 2] * Xt[0:5:2, 2:9:2]
+    O += F[1, 0] * Xt[1:6:2, 0:7:2]
+    O += F[1, 1] * Xt[1:6:2, 1:8:2]
+    O += F[1, 2] * Xt[1:6:2, 2:9:2]
+    O += F[2, 0] * Xt[2:7:2, 0:7:2]
+    O += F[2, 1] * Xt[2:7:2, 1:8:2]
+    O += F[2, 2] * Xt[2:7:2, 2:9:2]
+    return _batch_front(O, X.shape[:-RANK])
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -78,17 +80,17 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"X and G must have the same leading (batch) axes; got {X.shape[:-RANK]} and {G.shape[:-RANK]}"
         )
-    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
+    Xt, Gt = _batch_last(X, True), _batch_last(G, False)
     dF = np.zeros(FILTER_SHAPE, dtype=np.result_type(X, G))
-    dF[0, 0] = np.vdot(Xp[..., 0:5:2, 0:7:2], G)
-    dF[0, 1] = np.vdot(Xp[..., 0:5:2, 1:8:2], G)
-    dF[0, 2] = np.vdot(Xp[..., 0:5:2, 2:9:2], G)
-    dF[1, 0] = np.vdot(Xp[..., 1:6:2, 0:7:2], G)
-    dF[1, 1] = np.vdot(Xp[..., 1:6:2, 1:8:2], G)
-    dF[1, 2] = np.vdot(Xp[..., 1:6:2, 2:9:2], G)
-    dF[2, 0] = np.vdot(Xp[..., 2:7:2, 0:7:2], G)
-    dF[2, 1] = np.vdot(Xp[..., 2:7:2, 1:8:2], G)
-    dF[2, 2] = np.vdot(Xp[..., 2:7:2, 2:9:2], G)
+    dF[0, 0] = np.vdot(Xt[0:5:2, 0:7:2], Gt)
+    dF[0, 1] = np.vdot(Xt[0:5:2, 1:8:2], Gt)
+    dF[0, 2] = np.vdot(Xt[0:5:2, 2:9:2], Gt)
+    dF[1, 0] = np.vdot(Xt[1:6:2, 0:7:2], Gt)
+    dF[1, 1] = np.vdot(Xt[1:6:2, 1:8:2], Gt)
+    dF[1, 2] = np.vdot(Xt[1:6:2, 2:9:2], Gt)
+    dF[2, 0] = np.vdot(Xt[2:7:2, 0:7:2], Gt)
+    dF[2, 1] = np.vdot(Xt[2:7:2, 1:8:2], Gt)
+    dF[2, 2] = np.vdot(Xt[2:7:2, 2:9:2], Gt)
     return dF
 
 
@@ -104,19 +106,34 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)
-    Gp = np.zeros(G.shape[:-RANK] + (9, 9), dtype=np.result_type(F, G))
-    Gp[..., 1:6:2, 0:7:2] = G[..., 0:3, 0:4]
-    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += F[2, 2] * Gp[..., 0:7, 0:7]
-    dX += F[2, 1] * Gp[..., 0:7, 1:8]
-    dX += F[2, 0] * Gp[..., 0:7, 2:9]
-    dX += F[1, 2] * Gp[..., 1:8, 0:7]
-    dX += F[1, 1] * Gp[..., 1:8, 1:8]
-    dX += F[1, 0] * Gp[..., 1:8, 2:9]
-    dX += F[0, 2] * Gp[..., 2:9, 0:7]
-    dX += F[0, 1] * Gp[..., 2:9, 1:8]
-    dX += F[0, 0] * Gp[..., 2:9, 2:9]
-    return dX
+    Gt = _batch_last(G, False)
+    Gp = np.zeros((9, 9) + Gt.shape[RANK:], dtype=np.result_type(F, G))
+    Gp[1:6:2, 0:7:2] = Gt[0:3, 0:4]
+    dX = np.zeros(INPUT_SHAPE + Gt.shape[RANK:], dtype=Gp.dtype)
+    dX += F[2, 2] * Gp[0:7, 0:7]
+    dX += F[2, 1] * Gp[0:7, 1:8]
+    dX += F[2, 0] * Gp[0:7, 2:9]
+    dX += F[1, 2] * Gp[1:8, 0:7]
+    dX += F[1, 1] * Gp[1:8, 1:8]
+    dX += F[1, 0] * Gp[1:8, 2:9]
+    dX += F[0, 2] * Gp[2:9, 0:7]
+    dX += F[0, 1] * Gp[2:9, 1:8]
+    dX += F[0, 0] * Gp[2:9, 2:9]
+    return _batch_front(dX, G.shape[:-RANK])
+
+
+def _batch_last(a: np.ndarray, pad: bool) -> np.ndarray:
+    """A copy of ``a`` with its leading (batch) axes flattened into one last axis; with
+    ``pad`` set, the spatial axes are zero-padded by PADDING on the way."""
+    a = np.moveaxis(a.reshape((-1,) + a.shape[a.ndim - RANK:]), 0, -1)
+    if pad:
+        return np.pad(a, PADDING + ((0, 0),))
+    return np.ascontiguousarray(a)
+
+
+def _batch_front(a: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
+    """The inverse of ``_batch_last``: the last axis back in front, as ``batch``."""
+    return np.ascontiguousarray(np.moveaxis(a, -1, 0)).reshape(batch + a.shape[:-1])
 
 
 def _as_float(a: np.ndarray, name: str) -> np.ndarray:

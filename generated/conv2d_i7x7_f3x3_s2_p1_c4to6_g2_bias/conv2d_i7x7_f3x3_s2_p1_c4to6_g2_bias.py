@@ -25,8 +25,11 @@ G (N, 6, 4, 4), b (6,); N is any batch size
 Float arrays keep their dtype (float32 stays float32); integer and boolean arrays are
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
-Strategy: a loop over the 9 filter taps, each a whole-array operation on
-strided views (a channel contraction per tap, grouped); no Python loop over output elements.
+Strategy: gemm (channels: 2 x 9 (channel, tap) pairs per group contract in one matrix product).
+Each filter tap's window is copied into a column matrix (im2col: the tap windows of the
+closed forms), and one batched matrix product (BLAS GEMM) per group contracts the
+channels and taps; no Python loop over samples, channels or output elements. The column
+matrix holds C x 9 x (spatial size) entries per sample.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ OUTPUT_SHAPE = (4, 4)
 STRIDE = (2, 2)
 DILATION = (1, 1)
 PADDING = ((1, 1), (1, 1))
+TAPS = 9
+INPUT_SIZE = 49
+OUTPUT_SIZE = 16
 KERNEL_SHAPE = (3, 3)
 IN_CHANNELS = 4
 OUT_CHANNELS = 6
@@ -59,20 +65,9 @@ def forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None = None) -> np.nda
     """
     X = _batch_first(X, "X", (IN_CHANNELS,) + INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
-    Xg = Xp.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + Xp.shape[2:])
-    Fg = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)
-    O = np.zeros((X.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:7:2, 0:7:2], Fg[..., 0, 0])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:7:2, 1:8:2], Fg[..., 0, 1])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:7:2, 2:9:2], Fg[..., 0, 2])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 1:8:2, 0:7:2], Fg[..., 1, 0])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 1:8:2, 1:8:2], Fg[..., 1, 1])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 1:8:2, 2:9:2], Fg[..., 1, 2])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:9:2, 0:7:2], Fg[..., 2, 0])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:9:2, 1:8:2], Fg[..., 2, 1])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:9:2, 2:9:2], Fg[..., 2, 2])
-    O = O.reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
+    cols = _columns(X, np.result_type(X, F))
+    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
+    O = np.matmul(Fg, cols).reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
     if b is not None:
         b = _exact(b, "b", (OUT_CHANNELS,))
         O = O + b.reshape((OUT_CHANNELS,) + (1,) * RANK)
@@ -93,19 +88,9 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     if X.shape[0] != G.shape[0]:
         raise ValueError(f"X and G must have the same batch size; got {X.shape[0]} and {G.shape[0]}")
-    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
-    Xg = Xp.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + Xp.shape[2:])
-    Gg = G.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE)
-    dF = np.zeros((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE, dtype=np.result_type(X, G))
-    dF[..., 0, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:7:2, 0:7:2], Gg)
-    dF[..., 0, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:7:2, 1:8:2], Gg)
-    dF[..., 0, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:7:2, 2:9:2], Gg)
-    dF[..., 1, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 1:8:2, 0:7:2], Gg)
-    dF[..., 1, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 1:8:2, 1:8:2], Gg)
-    dF[..., 1, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 1:8:2, 2:9:2], Gg)
-    dF[..., 2, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:9:2, 0:7:2], Gg)
-    dF[..., 2, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:9:2, 1:8:2], Gg)
-    dF[..., 2, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:9:2, 2:9:2], Gg)
+    cols = _columns(X, np.result_type(X, G))
+    Gg = G.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS, OUTPUT_SIZE)
+    dF = np.matmul(Gg, cols.transpose(0, 1, 3, 2)).sum(axis=0)
     return dF.reshape(FILTER_SHAPE)
 
 
@@ -123,19 +108,20 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     Gp = np.zeros((G.shape[0], OUT_CHANNELS) + (9, 9), dtype=np.result_type(F, G))
     Gp[..., 1:8:2, 1:8:2] = G[..., 0:4, 0:4]
-    Gg = Gp.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + (9, 9))
-    Fg = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)
-    dX = np.zeros((G.shape[0], GROUPS, IN_CHANNELS // GROUPS) + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 0:7, 0:7], Fg[..., 2, 2])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 0:7, 1:8], Fg[..., 2, 1])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 0:7, 2:9], Fg[..., 2, 0])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 1:8, 0:7], Fg[..., 1, 2])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 1:8, 1:8], Fg[..., 1, 1])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 1:8, 2:9], Fg[..., 1, 0])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 2:9, 0:7], Fg[..., 0, 2])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 2:9, 1:8], Fg[..., 0, 1])
-    dX += np.einsum("ngoxy,goc->ngcxy", Gg[..., 2:9, 2:9], Fg[..., 0, 0])
-    return dX.reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
+    cols = np.empty((G.shape[0], OUT_CHANNELS) + KERNEL_SHAPE + INPUT_SHAPE, dtype=Gp.dtype)
+    cols[:, :, 2, 2] = Gp[..., 0:7, 0:7]
+    cols[:, :, 2, 1] = Gp[..., 0:7, 1:8]
+    cols[:, :, 2, 0] = Gp[..., 0:7, 2:9]
+    cols[:, :, 1, 2] = Gp[..., 1:8, 0:7]
+    cols[:, :, 1, 1] = Gp[..., 1:8, 1:8]
+    cols[:, :, 1, 0] = Gp[..., 1:8, 2:9]
+    cols[:, :, 0, 2] = Gp[..., 2:9, 0:7]
+    cols[:, :, 0, 1] = Gp[..., 2:9, 1:8]
+    cols[:, :, 0, 0] = Gp[..., 2:9, 2:9]
+    cols = cols.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS * TAPS, INPUT_SIZE)
+    Ft = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS, TAPS).transpose(0, 2, 1, 3)
+    Ft = Ft.reshape(GROUPS, IN_CHANNELS // GROUPS, OUT_CHANNELS // GROUPS * TAPS)
+    return np.matmul(Ft, cols).reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
 
 
 def grad_bias(G: np.ndarray) -> np.ndarray:
@@ -149,6 +135,22 @@ def grad_bias(G: np.ndarray) -> np.ndarray:
     """
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     return G.sum(axis=(0,) + tuple(range(2, 2 + RANK)))
+
+
+def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """im2col: the window of every tap, shape (N, groups, C_in/groups * taps, output size)."""
+    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
+    cols = np.empty((X.shape[0], IN_CHANNELS) + KERNEL_SHAPE + OUTPUT_SHAPE, dtype=dtype)
+    cols[:, :, 0, 0] = Xp[..., 0:7:2, 0:7:2]
+    cols[:, :, 0, 1] = Xp[..., 0:7:2, 1:8:2]
+    cols[:, :, 0, 2] = Xp[..., 0:7:2, 2:9:2]
+    cols[:, :, 1, 0] = Xp[..., 1:8:2, 0:7:2]
+    cols[:, :, 1, 1] = Xp[..., 1:8:2, 1:8:2]
+    cols[:, :, 1, 2] = Xp[..., 1:8:2, 2:9:2]
+    cols[:, :, 2, 0] = Xp[..., 2:9:2, 0:7:2]
+    cols[:, :, 2, 1] = Xp[..., 2:9:2, 1:8:2]
+    cols[:, :, 2, 2] = Xp[..., 2:9:2, 2:9:2]
+    return cols.reshape(X.shape[0], GROUPS, IN_CHANNELS // GROUPS * TAPS, OUTPUT_SIZE)
 
 
 def _as_float(a: np.ndarray, name: str) -> np.ndarray:
