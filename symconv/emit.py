@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, SpecError
 from .pipeline import Derivation
 from .render import LATEX_ENGINES, render_kernel_tests, render_latex, render_numpy
 
@@ -41,6 +41,8 @@ def document_name(d: Derivation, lang: str) -> str:
 def entry_files(d: Derivation, out: Path, lang: str = "en", full: bool = False, general: bool = False) -> dict[Path, str]:
     """``{path: text}`` for one spec's entry under ``<out>/<name>/``: the document, the kernel
     ``<name>.py`` and its tests ``test_<name>.py``."""
+    if not d.spec.name.isidentifier():  # it reaches generated Python as a module name
+        raise SpecError("--input", f"the layer name {d.spec.name!r} is not a Python identifier")
     folder = Path(out) / d.spec.name
     return {
         folder / document_name(d, lang): render_latex(d, lang, full, general),
