@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import statistics
 import time
 
 import sympy
@@ -42,8 +43,12 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def best_of(n: int, fn, *args) -> float:
-    return min(timed(fn, *args) for _ in range(n))
+REPEATS = 5  # symconv and symengine: median of 5 runs after one warm-up (the machine is noisy)
+
+
+def median_of(n: int, fn, *args) -> float:
+    fn(*args)  # warm-up: imports, caches
+    return statistics.median(timed(fn, *args) for _ in range(n))
 
 
 def shape(text: str) -> tuple[int, int]:
@@ -137,18 +142,20 @@ def main(quick: bool) -> int:
     rows, times = [], {}
     for inp, filt in SIZES:
         terms = ConvSpec.parse(inp, filt).product_terms
-        ours = best_of(2, symconv_derive, inp, filt)
+        ours = median_of(REPEATS, symconv_derive, inp, filt)
         jac = None
         if (inp, filt) in JACOBIAN_SIZES and not (quick and inp == "28x28"):
             jac = timed(jacobian_baseline, inp, filt)
-        eng = timed(symengine_baseline, inp, filt) if se else None
+        eng = median_of(REPEATS, symengine_baseline, inp, filt) if se else None
         times[inp, filt] = dict(ours=ours, jac=jac, eng=eng, terms=terms)
         rows.append((f"{inp}/{filt}", terms, jac, eng, ours))
-    cli_time, cli_mb = command("64x64", "5x5")
+    runs = [command("64x64", "5x5") for _ in range(3)]
+    cli_time, cli_mb = statistics.median(t for t, _ in runs), max(mb for _, mb in runs)
 
     show = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
     print()
-    print("derive + prove, seconds (one run; symconv: best of 2)")
+    print(f"derive + prove, seconds (symconv and symengine: median of {REPEATS} after a warm-up; "
+          "Matrix.jacobian: one run; command: median of 3)")
     print(f"| {'size (input/filter)':<20} | {'terms':>7} | {'SymPy Matrix.jacobian':>21} | {'symengine sparse':>16} | {'symconv':>7} |")
     print(f"|{'-' * 22}|{'-' * 9}|{'-' * 23}|{'-' * 18}|{'-' * 9}|")
     for name, terms, jac, eng, ours in rows:

@@ -35,7 +35,7 @@ from .spec import Index
 LocalGradients = dict[Index, tuple[tuple[Indexed, Expr], ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """One chain-rule term ``dL/dO_y * local``, with ``local = dO_y/dw`` from SymPy."""
 

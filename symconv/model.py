@@ -104,7 +104,7 @@ def product_key(t: Expr) -> Optional[tuple]:
     return None if ka is None or kb is None else (ka, kb)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Window:
     """What output element ``output`` reads: ``taps[j]`` of F multiplies ``positions[j]`` of X."""
 
