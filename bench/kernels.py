@@ -305,7 +305,7 @@ def main() -> None:
     for name in args.workloads.split(","):
         for dtype in (np.float32, np.float64):
             run_workload(name, WORKLOADS[name], dtype, args.repeats, rows)
-    head = f"| workload | dtype | op | strategy | symconv ms | best hand ms (which) | torch ms | hand/symconv | torch/symconv | GFLOP/s | peak extra MiB (input MiB) |"
+    head = "| workload | dtype | op | strategy | symconv ms | best hand ms (which) | torch ms | hand/symconv | torch/symconv | GFLOP/s | peak extra MiB (input MiB) |"
     print(head)
     print("|" + "---|" * 11)
     for r in rows:

@@ -132,7 +132,7 @@ def closed_input(axes: tuple[Axis, ...], i: tuple[Symbol, ...], m: tuple[Symbol,
 
     The keyword arguments are the places where known wrong versions differ (tests pass them).
     """
-    divides, ranges, g_index = [], [], []
+    divides, ranges, g_index, lengths = [], [], [], []
     for ax, ii, mm in zip(axes, i, m):
         before, after = reach(ax) - ax.lo, reach(ax) - ax.hi + ax.r
         t = ii + ax.d * mm  # correlation with stride 1 and dilation d reads t = i + d*m
@@ -140,9 +140,9 @@ def closed_input(axes: tuple[Axis, ...], i: tuple[Symbol, ...], m: tuple[Symbol,
         divides.append((ax.s, u))  # dilate_s: nonzero only at multiples of s ...
         ranges.append((0, u, dilated_length(ax) - 1))  # ... inside the dilated length
         g_index.append(u / ax.s)
+        lengths.append(before + dilated_length(ax) + after - ax.d * (ax.k - 1))  # a valid correlation's length
     f_index = tuple(ax.k - 1 - mm if rotate else mm for ax, mm in zip(axes, m))
-    lengths = tuple(dilated_length(ax) + reach(ax) - ax.lo + reach(ax) - ax.hi + ax.r - ax.d * (ax.k - 1) for ax in axes)
-    return ClosedForm(Guarded(m, (F[f_index], G[tuple(g_index)]), tuple(divides), tuple(ranges)), lengths)
+    return ClosedForm(Guarded(m, (F[f_index], G[tuple(g_index)]), tuple(divides), tuple(ranges)), tuple(lengths))
 
 
 def closed_filter(axes: tuple[Axis, ...], b: tuple[Symbol, ...], t: tuple[Symbol, ...], swap: bool = True) -> ClosedForm:

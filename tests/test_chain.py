@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -11,6 +9,7 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import require_tool
 from symconv.chain import ChainError, chain_table, evaluate, parse_assignments, parse_expression, to_text
 from symconv.emit import write_chain
 from symconv.expression import file_name
@@ -292,12 +291,7 @@ def test_fuzz_tokens_parse_evaluate_or_chain_error(tokens):
 # -- the LaTeX document -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pdflatex() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is missing in CI: install texlive-latex-base texlive-pictures")
-        pytest.skip("pdflatex is not installed")
-    return path
+    return require_tool("pdflatex")
 
 
 def test_out_writes_one_document(runner, tmp_path):

@@ -8,6 +8,7 @@ from functools import lru_cache, partial
 import pytest
 import sympy
 
+from conftest import require_tool
 import symconv
 import symconv.cli
 from symconv import general as g
@@ -130,14 +131,9 @@ def test_derive_general_adds_the_proof_section(runner, tmp_path):
 @pytest.mark.latex
 @pytest.mark.parametrize("lang, engine", [("en", "pdflatex"), ("zh", "xelatex")])
 def test_document_with_the_general_proof_compiles(tmp_path, lang, engine):
-    import os
-    import shutil
     import subprocess
 
-    if shutil.which(engine) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{engine} missing in CI")
-        pytest.skip(f"{engine} not installed")
+    require_tool(engine)
     tex = symconv.render_latex(symconv.derive("4x4", "2x2", stride=2), lang, general=True)
     (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
     run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,

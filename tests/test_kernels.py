@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import symconv
 
 import reference as ref
+from conftest import check_finite_differences
 
 # (input, filter, options) -- every spec is derived once per module (see _derivation).
 SPECS = [
@@ -254,19 +255,7 @@ def test_finite_differences(input, filter, options):
     spec, k = _setup(input, filter, options)
     rng = _rng("fd", input, filter, options)
     X, F, G = _data(spec, rng)
-    V = rng.standard_normal(X.shape)
-    W = rng.standard_normal(F.shape)
-    eps = 1e-6
-
-    def loss(X, F):
-        return np.vdot(k.forward(X, F), G)
-
-    fd_x = (loss(X + eps * V, F) - loss(X - eps * V, F)) / (2 * eps)
-    fd_f = (loss(X, F + eps * W) - loss(X, F - eps * W)) / (2 * eps)
-    scale_x = np.abs(k.grad_input(F, G)).ravel() @ np.abs(V).ravel() + 1e-300
-    scale_f = np.abs(k.grad_filter(X, G)).ravel() @ np.abs(W).ravel() + 1e-300
-    assert fd_x == pytest.approx(np.vdot(k.grad_input(F, G), V), rel=1e-6, abs=1e-8 * scale_x)
-    assert fd_f == pytest.approx(np.vdot(k.grad_filter(X, G), W), rel=1e-6, abs=1e-8 * scale_f)
+    check_finite_differences(k, X, F, G, rng)
 
 
 def _check_adjoint(k, X, F, G):

@@ -6,14 +6,13 @@ Without a TeX engine these tests skip locally; in CI (CI=true) a missing engine 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
 import symconv
+from conftest import require_tool
 
 pytestmark = pytest.mark.latex
 
@@ -21,23 +20,14 @@ pytestmark = pytest.mark.latex
 TOLERANCE_PT = 1.0
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is missing in CI: .ci/run must install it")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 @pytest.fixture(scope="module")
 def pdflatex() -> str:
-    return tool("pdflatex")
+    return require_tool("pdflatex")
 
 
 @pytest.fixture(scope="module")
 def xelatex() -> str:
-    return tool("xelatex")
+    return require_tool("xelatex")
 
 
 def compile_tex(engine: str, tex: str, folder) -> str:
@@ -55,10 +45,10 @@ def compile_tex(engine: str, tex: str, folder) -> str:
 def dark_fraction_of_page_1(pdf) -> float:
     """Render page 1 to PNG with pdftoppm (as a reader would see it) and, in greyscale PGM,
     measure the share of dark pixels: a blank page has none."""
-    subprocess.run([tool("pdftoppm"), "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+    subprocess.run([require_tool("pdftoppm"), "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                     str(pdf.with_name("page1"))], check=True)
     assert pdf.with_name("page1.png").read_bytes().startswith(b"\x89PNG")
-    subprocess.run([tool("pdftoppm"), "-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+    subprocess.run([require_tool("pdftoppm"), "-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                     str(pdf.with_name("page1"))], check=True)
     data = pdf.with_name("page1.pgm").read_bytes()
     width, height = map(int, data.split(b"\n")[1].split())
@@ -67,7 +57,7 @@ def dark_fraction_of_page_1(pdf) -> float:
 
 
 def pdf_text(pdf) -> str:
-    return subprocess.run([tool("pdftotext"), str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run([require_tool("pdftotext"), str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def overfull_widths(log: str) -> list[float]:

@@ -22,6 +22,7 @@ from symconv import ConvSpec, SpecError
 from symconv.forms import correlate, dilate, pad, rot180
 
 import reference as ref
+from conftest import check_finite_differences
 
 RTOL = 1e-12
 ATOL = 1e-12
@@ -734,18 +735,7 @@ def test_random_channel_specs(spec, seed):
     assert k.OUTPUT_SHAPE == ref.output_shape(spec)
     X, F, G, b = _check_kernels(d, k, seed)
     rng = np.random.default_rng(seed + 1)
-    V, W = rng.standard_normal(X.shape), rng.standard_normal(F.shape)
-    eps = 1e-6
-
-    def loss(X, F):
-        return np.vdot(k.forward(X, F), G)
-
-    fd_x = (loss(X + eps * V, F) - loss(X - eps * V, F)) / (2 * eps)
-    fd_f = (loss(X, F + eps * W) - loss(X, F - eps * W)) / (2 * eps)
-    scale_x = np.abs(k.grad_input(F, G)).ravel() @ np.abs(V).ravel() + 1e-300
-    scale_f = np.abs(k.grad_filter(X, G)).ravel() @ np.abs(W).ravel() + 1e-300
-    assert fd_x == pytest.approx(np.vdot(k.grad_input(F, G), V), rel=1e-6, abs=1e-8 * scale_x)
-    assert fd_f == pytest.approx(np.vdot(k.grad_filter(X, G), W), rel=1e-6, abs=1e-8 * scale_f)
+    check_finite_differences(k, X, F, G, rng)
     if spec.bias:
         U = rng.standard_normal(b.shape)
         fd_b = np.vdot(k.forward(X, F, b + U) - k.forward(X, F, b), G)  # affine in b: exact difference

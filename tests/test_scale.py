@@ -4,14 +4,13 @@ and long documents (elided or --full) that still compile."""
 from __future__ import annotations
 
 import io
-import os
 import random
-import shutil
 import subprocess
 
 import pytest
 import sympy
 
+from conftest import require_tool
 import symconv
 from symconv import document, printing
 from symconv.cli import main
@@ -204,19 +203,10 @@ def _rows_per_block(tex: str) -> list[int]:
     return [block.split(r"\end{")[0].count(r"\\") + 1 for block in blocks]
 
 
-def _pdflatex() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is missing in CI")
-        pytest.skip("pdflatex is not installed")
-    return path
-
-
 @pytest.mark.latex
 @pytest.mark.parametrize("full", [False, True], ids=["elided", "full"])
 def test_large_documents_compile(large, tmp_path, full):
-    engine = _pdflatex()
+    engine = require_tool("pdflatex")
     tex = symconv.render_latex(large, full=full)
     (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
     run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
