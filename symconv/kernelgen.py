@@ -15,13 +15,20 @@ from .spec import ConvSpec, compact, show
 from .version import __version__
 
 # Every strategy computes the same proven closed forms; they differ in how the work is laid out.
-STRATEGIES = ("taps", "batchlast", "gemm")
+STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm")
 BATCHLAST_MAX_OUTPUT = 1024  # output elements per sample up to which batch-last tap loops win
+# rowgemm multiplies by a banded matrix: per output it does padded width x row stride / filter
+# width times the multiply-adds of the taps; BLAS makes up for up to about this factor.
+ROWGEMM_MAX_EXCESS = 24
+ROWGEMM_MIN_OUTPUT = 100  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
 
 
 def strategies_for(spec: ConvSpec) -> tuple[str, ...]:
-    """The strategies that apply to ``spec``: ``taps`` always, ``gemm`` with channels, ``batchlast`` without."""
-    return ("taps", "gemm") if spec.channelled else ("taps", "batchlast")
+    """The strategies that apply to ``spec``: ``taps`` always, ``gemm`` with channels, ``batchlast``
+    without, and ``rowgemm`` for single-channel layers of rank 2."""
+    if spec.channelled:
+        return ("taps", "gemm")
+    return ("taps", "batchlast", "rowgemm") if spec.rank == 2 else ("taps", "batchlast")
 
 
 def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, str]:
@@ -31,7 +38,11 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
         >>> from symconv.spec import ConvSpec
         >>> choose_strategy(ConvSpec.parse("3x3", "2x2"))[0]
         'batchlast'
+        >>> choose_strategy(ConvSpec.parse("28x28", "5x5"))[0]
+        'rowgemm'
         >>> choose_strategy(ConvSpec.parse("64x64", "3x3"))[0]
+        'rowgemm'
+        >>> choose_strategy(ConvSpec.parse("128x128", "3x3"))[0]
         'taps'
     """
     if strategy is not None:
@@ -44,9 +55,24 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
     outputs, taps = math.prod(spec.output), math.prod(spec.filter)
     if spec.channelled:
         return "gemm", f"channels: {spec.cg_in} x {taps} (channel, tap) pairs per group contract in one matrix product"
+    if spec.rank == 2 and outputs > ROWGEMM_MIN_OUTPUT and rowgemm_excess(spec) <= ROWGEMM_MAX_EXCESS:
+        banded = f"{spec.padded_input[1]} x {spec.filter[0]} x {spec.output[1]}"
+        return "rowgemm", f"{outputs} outputs per sample: one BLAS matrix product with a banded {banded} filter matrix replaces {taps} whole-array tap passes"
     if outputs <= BATCHLAST_MAX_OUTPUT:
         return "batchlast", f"{outputs} outputs x {taps} taps per sample is small, so batch-last windows are long contiguous runs"
-    return "taps", f"{outputs} outputs per sample are long enough for batch-first whole-array tap operations"
+    reason = f"{outputs} outputs per sample are long enough for batch-first whole-array tap operations"
+    if spec.rank == 2:
+        reason += f"; rows of {spec.padded_input[1]} are too wide for rowgemm's banded matrix"
+    return "taps", reason
+
+
+def rowgemm_excess(spec: ConvSpec) -> float:
+    """How many times the taps' multiply-adds rowgemm does: ``padded width * row stride / filter width``.
+
+    Its matrix product spends ``padded width x filter rows`` multiply-adds per output column of
+    every padded row, and only every ``s``-th row is an output row.
+    """
+    return spec.padded_input[1] * spec.stride[0] / spec.filter[1]
 
 
 def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
@@ -96,7 +122,34 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         placement_source=_slices(source),
         placement_target=_slices(target),
         input_taps=[_tap(rotated(k), spec.gradient_window(k)) for k in spec.taps()],
+        padded_input=spec.padded_input,
+        rowgemm=_rowgemm(spec, rotated) if chosen == "rowgemm" else None,
     )
+
+
+def _rowgemm(spec: ConvSpec, rotated) -> dict:
+    """Index arrays and row windows of the rowgemm strategy (rank 2), from the tap windows.
+
+    Tap ``(kr, kc)``'s window gives the padded rows filter row ``kr`` reads (its first slice)
+    and the padded columns filter column ``kc`` reads (its second slice, as ``np.arange``).
+    """
+    kh, kw = spec.filter
+    return dict(
+        forward_width=spec.output[1],
+        forward_reads=[_call("np.arange", spec.tap_window((0, kc))[1]) for kc in range(kw)],
+        forward_rows=[_call("slice", spec.tap_window((kr, 0))[0]) for kr in range(kh)],
+        forward_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(k)) for k in spec.taps()],
+        input_width=spec.input[1],
+        input_reads=[_call("np.arange", spec.gradient_window((0, kc))[1]) for kc in range(kw)],
+        input_rows=[_call("slice", spec.gradient_window((kr, 0))[0]) for kr in range(kh)],
+        input_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(rotated(k))) for k in spec.taps()],
+    )
+
+
+def _call(function: str, s: slice) -> str:
+    """``slice(1, 7, 2)`` -> ``"np.arange(1, 7, 2)"`` (or ``"slice(1, 7, 2)"``); step 1 is left out."""
+    step = "" if s.step in (None, 1) else f", {s.step}"
+    return f"{function}({s.start}, {s.stop}{step})"
 
 
 def _tap(index: tuple[int, ...], window: tuple[slice, ...]) -> dict:

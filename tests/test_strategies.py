@@ -123,4 +123,98 @@ def test_a_strategy_that_does_not_apply_is_refused():
 
 
 def test_strategies_are_exported():
-    assert set(symconv.STRATEGIES) == {"taps", "batchlast", "gemm"}
+    assert set(symconv.STRATEGIES) == {"taps", "batchlast", "gemm", "rowgemm"}
+
+
+ROWGEMM = [
+    pytest.param("12x11", "3x2", {}, id="plain"),
+    pytest.param("12x13", "3x3", {"stride": 2}, id="strided"),  # remainder 1 on the first axis
+    pytest.param("13x12", "3x2", {"dilation": "2x3"}, id="dilated"),
+    pytest.param("9x10", "3x3", {"padding": "2:0x1:3"}, id="asymmetric-padding"),
+    pytest.param("6x7", "2x2", {"padding": "4:5x3:6"}, id="padding-beyond-reach"),
+    pytest.param("12x11", "3x3", {"stride": "3x2", "padding": "1:0x2:1"}, id="stride-remainder"),
+    pytest.param("13x12", "3x2", {"stride": "3x2", "dilation": "2x1", "padding": "3:0x0:2"}, id="mixed"),
+    pytest.param("9x8", "1x3", {"padding": 1}, id="one-filter-row"),
+    pytest.param("9x8", "3x1", {"stride": 2}, id="one-filter-column"),
+]
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("input, filter, options", ROWGEMM)
+def test_rowgemm_matches_reference(input, filter, options, dtype, tol):
+    d = _derivation(input, filter, tuple(sorted(options.items())))
+    spec = d.spec
+    assert spec.rank == 2
+    k = symconv.load_kernel(d, "rowgemm")
+    assert "Strategy: rowgemm (chosen by the caller)." in k.__doc__
+    rng = np.random.default_rng(len(input) + 7 * len(options))
+    X = rng.standard_normal((2, 3) + spec.input).astype(dtype)
+    F = rng.standard_normal(spec.filter).astype(dtype)
+    G = rng.standard_normal((2, 3) + spec.output).astype(dtype)
+    O, dX = k.forward(X, F), k.grad_input(F, G)
+    assert O.shape == (2, 3) + spec.output and dX.shape == (2, 3) + spec.input
+    assert O.dtype == dX.dtype == dtype
+    for b in np.ndindex(2, 3):
+        np.testing.assert_allclose(O[b], ref.forward(X[b], F, spec), rtol=tol, atol=tol)
+        np.testing.assert_allclose(dX[b], ref.grad_input(F, G[b], spec), rtol=tol, atol=tol)
+    # No leading axes, and several.
+    np.testing.assert_allclose(k.forward(X[1, 2], F), O[1, 2], rtol=tol, atol=tol)
+    np.testing.assert_allclose(k.grad_input(F, G[0, 1]), dX[0, 1], rtol=tol, atol=tol)
+    np.testing.assert_allclose(k.forward(X[None], F)[0], O, rtol=tol, atol=tol)
+    if dtype == np.float64:
+        _adjoint(k, X, F, G)
+
+
+def _nan_reference(op, A, spec):
+    """Which results the NaN-propagating plain loop makes NaN when the non-finite entries of A
+    (X for forward, G for grad_input) are NaN: exactly those whose terms read one."""
+    marked = np.where(np.isfinite(A), 0.0, np.nan)
+    ones = np.ones(spec.filter)
+    return np.isnan(ref.forward(marked, ones, spec) if op == "forward" else ref.grad_input(ones, marked, spec))
+
+
+@pytest.mark.parametrize("input, filter, options", ROWGEMM)
+def test_rowgemm_nan_and_inf_reach_only_their_windows(input, filter, options):
+    d = _derivation(input, filter, tuple(sorted(options.items())))
+    spec = d.spec
+    k = symconv.load_kernel(d, "rowgemm")
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((2,) + spec.input)
+    F = rng.standard_normal(spec.filter)
+    G = rng.standard_normal((2,) + spec.output)
+    X[0, 1, 2], X[0, -1, -2], X[1, 0, 0] = np.nan, np.inf, -np.inf
+    G[(1,) + tuple(o // 2 for o in spec.output)], G[0, -1, -1] = np.inf, np.nan
+    O, dX = k.forward(X, F), k.grad_input(F, G)
+    for b in range(2):
+        assert np.array_equal(~np.isfinite(O[b]), _nan_reference("forward", X[b], spec))
+        assert np.array_equal(~np.isfinite(dX[b]), _nan_reference("grad_input", G[b], spec))
+        finite = np.isfinite(O[b])
+        Xz = np.where(np.isfinite(X[b]), X[b], 0.0)
+        np.testing.assert_allclose(O[b][finite], ref.forward(Xz, F, spec)[finite], rtol=1e-12, atol=1e-12)
+    # NaN alone gives exactly the reference's NaN pattern.
+    Xn = np.where(np.isfinite(X), X, np.nan)
+    for b in range(2):
+        assert np.array_equal(np.isnan(k.forward(Xn, F)[b]), _nan_reference("forward", X[b], spec))
+    assert _nan_reference("forward", X[0], spec).any() and _nan_reference("grad_input", G[1], spec).any()
+    # Exactly the taps strategy's results, NaN for NaN.
+    taps = symconv.load_kernel(d, "taps")
+    np.testing.assert_array_equal(O, taps.forward(X, F))
+    np.testing.assert_array_equal(dX, taps.grad_input(F, G))
+
+
+def test_rowgemm_is_chosen_for_rank2_layers_that_are_neither_tiny_nor_too_wide():
+    assert choose_strategy(symconv.ConvSpec.parse("64x64", "3x3"))[0] == "rowgemm"
+    assert choose_strategy(symconv.ConvSpec.parse("3x3", "2x2"))[0] == "batchlast"
+    assert choose_strategy(symconv.ConvSpec.parse("28x28", "5x5"))[0] == "rowgemm"  # W2: 576 outputs
+    assert choose_strategy(symconv.ConvSpec.parse("10x10", "8x8"))[0] == "batchlast"  # 9 outputs
+    assert choose_strategy(symconv.ConvSpec.parse("128x128", "3x3"))[0] == "taps"  # too wide
+    assert choose_strategy(symconv.ConvSpec.parse("40x40x40", "3x3x3"))[0] == "taps"
+    assert "rowgemm" in strategies_for(symconv.ConvSpec.parse("5x5", "2x2"))
+    assert "rowgemm" not in strategies_for(symconv.ConvSpec.parse("40", "3"))
+    assert "rowgemm" not in strategies_for(symconv.ConvSpec.parse("4x5x6", "2x2x3"))
+    assert "rowgemm" not in strategies_for(symconv.ConvSpec.parse("8x8", "3x3", in_channels=2, out_channels=2))
+    d = _derivation("64x64", "3x3", ())
+    k = symconv.load_kernel(d)
+    assert "Strategy: rowgemm (" in k.__doc__ and "taps code path" in k.__doc__
+    with pytest.raises(symconv.SpecError, match="rowgemm"):
+        symconv.render_numpy(_derivation("40", "3", ()), "rowgemm")
