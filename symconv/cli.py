@@ -52,7 +52,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command("derive")
 @click.option("--input", "input_", required=True, metavar="SIZE", help=f"Input size: {SIZE_HELP}.")
 @click.option("--filter", "filter_", required=True, metavar="SIZE", help="Filter size, same number of axes as --input.")
 @click.option("--stride", default="1", show_default=True, metavar="S", help="Stride: one value (2) or one per axis (2x1).")
@@ -121,8 +121,6 @@ def derive_command(
         except SymconvError as e:
             _fail(e)
 
-
-derive_command.name = "derive"
 
 
 def _progress(quiet: bool, forced: bool | None) -> Progress:
