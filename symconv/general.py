@@ -119,11 +119,6 @@ class ClosedForm:
     lengths: tuple[Expr, ...]
 
 
-def read_padded(base: IndexedBase, index: Expr, before: Expr, length: Expr) -> tuple[Expr, tuple]:
-    """``pad(A, before, ...)[t]`` = ``A[t - before]`` where ``0 <= t - before < length`` (else 0)."""
-    return base, (index - before, (0, index - before, length - 1))
-
-
 def closed_input(axes: tuple[Axis, ...], i: tuple[Symbol, ...], m: tuple[Symbol, ...],
                  dilated_length: Callable[[Axis], Expr] = lambda ax: ax.s * (ax.O - 1) + 1,
                  reach: Callable[[Axis], Expr] = lambda ax: ax.d * (ax.k - 1),
