@@ -134,8 +134,8 @@ def report(d: Derivation, paths: list[str]) -> list[str]:
     """The lines ``symconv derive`` prints."""
     proven = ", ".join(_proven(p) for p in d.proof.parts)
     lines = [
-        f"layer:  {d.spec.describe()}",
-        f"output: {show(d.spec.output)}",
+        f"layer:  {d.layer.describe()}",
+        f"output: {show(d.layer.output)}",
         f"proven: {proven} identities; exact (expand(expansion - closed form) == 0)",
         f"        for {_scope(d)}",
     ]
@@ -151,6 +151,9 @@ def _scope(d: Derivation) -> str:
     spec = d.spec
     samples = f"all {spec.n_batch} samples" if spec.batched else "one sample (samples are independent)"
     channels = "every channel pair, " if spec.channelled else ""
+    if d.representative:
+        return (f"every element of the representative {spec.name} ({spec.c_in} -> {spec.c_out} channels, "
+                f"{spec.n_groups} groups): the layer's identities are its per-pair identities renamed")
     return f"every element, {channels}{samples}"
 
 

@@ -35,19 +35,20 @@ class Written:
 
 def document_name(d: Derivation, lang: str) -> str:
     """``<name>.tex`` for English, ``<name>_zh.tex`` for Chinese."""
-    return f"{d.spec.name}.tex" if lang == "en" else f"{d.spec.name}_{lang}.tex"
+    return f"{d.layer.name}.tex" if lang == "en" else f"{d.layer.name}_{lang}.tex"
 
 
 def entry_files(d: Derivation, out: Path, lang: str = "en", full: bool = False, general: bool = False) -> dict[Path, str]:
     """``{path: text}`` for one spec's entry under ``<out>/<name>/``: the document, the kernel
     ``<name>.py`` and its tests ``test_<name>.py``."""
-    if not d.spec.name.isidentifier():  # it reaches generated Python as a module name
-        raise SpecError("--input", f"the layer name {d.spec.name!r} is not a Python identifier")
-    folder = Path(out) / d.spec.name
+    name = d.layer.name
+    if not name.isidentifier():  # it reaches generated Python as a module name
+        raise SpecError("--input", f"the layer name {name!r} is not a Python identifier")
+    folder = Path(out) / name
     return {
         folder / document_name(d, lang): render_latex(d, lang, full, general),
-        folder / f"{d.spec.name}.py": render_numpy(d),
-        folder / f"test_{d.spec.name}.py": render_kernel_tests(d),
+        folder / f"{name}.py": render_numpy(d),
+        folder / f"test_{name}.py": render_kernel_tests(d),
     }
 
 

@@ -76,7 +76,7 @@ def rowgemm_excess(spec: ConvSpec) -> float:
 
 
 def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
-    spec = d.spec
+    spec = d.layer
     chosen, reason = choose_strategy(spec, strategy)
     source, target = spec.gradient_placement()
     rotated = lambda k: tuple(n - 1 - v for n, v in zip(spec.filter, k))  # noqa: E731
@@ -94,7 +94,7 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         padding=spec.padding,
         remainder=spec.remainder,
         specialized=_specialized_lines(spec),
-        proven=", ".join(f"{p.proven} identities for {p.gradient}" for p in d.proof.parts),
+        proven=_proven_text(d),
         x_shape=_batched_shape(spec.input),
         g_shape=_batched_shape(spec.output),
         f_shape=str(spec.f_shape),
@@ -150,6 +150,14 @@ def _call(function: str, s: slice) -> str:
     """``slice(1, 7, 2)`` -> ``"np.arange(1, 7, 2)"`` (or ``"slice(1, 7, 2)"``); step 1 is left out."""
     step = "" if s.step in (None, 1) else f", {s.step}"
     return f"{function}({s.start}, {s.stop}{step})"
+
+
+def _proven_text(d: Derivation) -> str:
+    counts = ", ".join(f"{p.proven} identities for {p.gradient}" for p in d.proof.parts)
+    if not d.representative:
+        return counts
+    return (f"{counts}, on the representative layer {d.spec.name}; every identity of this layer is a sum\n"
+            "of its per-channel-pair identities, with channels and samples renamed")
 
 
 def _tap(index: tuple[int, ...], window: tuple[slice, ...]) -> dict:

@@ -44,7 +44,7 @@ def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: Optional[
         The module, with ``forward``, ``grad_filter`` and ``grad_input``.
     """
     if isinstance(source, Derivation):
-        return _import(_cached(render_numpy(source, strategy), source.spec.name))
+        return _import(_cached(render_numpy(source, strategy), source.layer.name))
     path = Path(source)
     if path.is_dir():
         path = path / f"{path.name}.py"

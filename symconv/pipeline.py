@@ -32,11 +32,14 @@ class Derivation:
     """Everything symconv knows about one layer: expressions, closed forms, proof.
 
     Attributes:
-        spec: the layer.
+        spec: the layer that was derived and proven, element by element.
         model: the forward windows (``forward`` gives ``{y: O_y}``).
         gradients: local gradients and chain-rule expansions, from differentiation.
         closed: the closed convolution forms, built from their own definition.
         proof: what was proven, element by element.
+        layer: the layer the kernel and the files are for: ``spec`` itself, or, for a channel
+            layer too large to prove element by element, the layer whose representative
+            (:meth:`ConvSpec.representative`) ``spec`` is.
     """
 
     spec: ConvSpec
@@ -44,6 +47,16 @@ class Derivation:
     gradients: Gradients
     closed: ClosedForms
     proof: ProofReport
+    layer: ConvSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.layer is None:
+            object.__setattr__(self, "layer", self.spec)
+
+    @property
+    def representative(self) -> bool:
+        """Whether the proof was made on the layer's representative instead of the layer."""
+        return self.layer != self.spec
 
     @property
     def forward(self) -> dict[Index, Expr]:
@@ -124,8 +137,10 @@ def derive(
         stride, dilation, padding, in_channels, out_channels, groups, batch, bias: as the
             CLI options of the same names. Any channel option (or a bias) gives tensors
             channel axes in PyTorch's layout; ``batch`` gives them a sample axis.
-        max_terms: refuse (:class:`SpecError`, before any work) a layer with more forward
-            product terms (``spec.product_terms``) than this; ``None``: no limit.
+        max_terms: a channel layer with more forward product terms (``spec.product_terms``)
+            than this is proven on its representative (``Derivation.layer`` keeps the layer);
+            a layer still above it is refused (:class:`SpecError`, before any work);
+            ``None``: no limit.
         progress: told each stage and its element count (see :mod:`symconv.progress`).
 
     Returns:
@@ -140,6 +155,14 @@ def derive(
         input, filter, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
         out_channels=out_channels, groups=groups, batch=batch, bias=bias,
     )
+    layer = spec
+    if max_terms is not None and spec.product_terms > max_terms and spec.representative() != spec:
+        # Prove the representative (at most 2 groups, 2 channels per group, 2 samples) element
+        # by element instead. Every identity of the layer is a sum over channel pairs and samples
+        # of per-pair identities in disjoint variables (each pair has its own F, each sample its
+        # own X and G); the representative's identities hold pair by pair for that reason, and
+        # every pair of the layer is one of its pairs with channels and samples renamed.
+        spec = spec.representative()
     check_size(spec, max_terms)  # before any work
     with no_cycle_collection():
         model = build_model(spec)  # Model: the windows of O_y
@@ -152,7 +175,7 @@ def derive(
             prove("dL/dX", gradients.input, closed.input, spec.x_shape, progress),
             prove("dL/db", gradients.bias, closed.bias, spec.b_shape or (0,), progress),
         )
-    return Derivation(spec, model, gradients, closed, proof)
+    return Derivation(spec, model, gradients, closed, proof, layer)
 
 
 @contextmanager

@@ -124,7 +124,7 @@ def render_chain_latex(result) -> str:
 def render_kernel_tests(d: Derivation) -> str:
     """A pytest module (numpy only) that checks ``d``'s kernel against plain loops, finite
     differences and the dot-product test; it is written beside the kernel."""
-    spec = d.spec
+    spec = d.layer
     return _render("kernel_test.py.j2", False, dict(
         name=spec.name, version=__version__, channelled=spec.channelled, bias=spec.bias,
         input_shape=spec.input, kernel_shape=spec.filter, output_shape=spec.output, stride=spec.stride,

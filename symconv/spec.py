@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Optional, Union
 
 from .errors import SpecError
@@ -287,6 +287,26 @@ class ConvSpec:
     def cg_out(self) -> int:
         """Output channels per group."""
         return self.c_out // self.n_groups
+
+    def representative(self) -> "ConvSpec":
+        """The same layer with at most 2 groups, 2 channels of each kind per group and 2 samples.
+
+        Every relation between channels and samples of the layer occurs in it (a group with two
+        input and two output channels exercises the per-group transpose), so its proof, element
+        by element, carries over to the whole layer by renaming (see ``pipeline.derive``).
+
+        Examples:
+            >>> ConvSpec.parse("32x32", "3x3", in_channels=16, out_channels=32).representative().name
+            'conv2d_i32x32_f3x3_c2to2'
+        """
+        groups = min(self.n_groups, 2)
+        return replace(
+            self,
+            in_channels=groups * min(self.cg_in, 2) if self.in_channels is not None else None,
+            out_channels=groups * min(self.cg_out, 2) if self.out_channels is not None else None,
+            groups=groups if self.groups is not None else None,
+            batch=min(self.n_batch, 2) if self.batched else None,
+        )
 
     def group_of(self, o: int) -> int:
         """Group of output channel ``o``."""

@@ -780,3 +780,41 @@ def test_proof_grid(inp, filt, kw):
     assert d.closed_input.shape == spec.x_shape and d.closed_filter.shape == spec.f_shape
     # the empty count is what the reference's read positions say
     assert d.proof.input.empty == n * c_in * len(_unread(spec))
+
+
+# -- channel layers too large to prove element by element: the representative -----------------
+def test_representative_keeps_every_channel_relation():
+    spec = ConvSpec.parse("32x32", "3x3", in_channels=16, out_channels=32)
+    assert spec.representative() == ConvSpec.parse("32x32", "3x3", in_channels=2, out_channels=2)
+    grouped = ConvSpec.parse("8", "3", in_channels=12, out_channels=18, groups=6, batch=5, bias=True)
+    small = grouped.representative()
+    assert (small.n_groups, small.cg_in, small.cg_out, small.n_batch, small.bias) == (2, 2, 2, 2, True)
+    assert ConvSpec.parse("8", "3").representative() == ConvSpec.parse("8", "3")
+
+
+def test_large_channel_layer_is_proven_on_its_representative(tmp_path):
+    d = symconv.derive("5x4", "2x2", stride=2, padding=1, in_channels=8, out_channels=12, groups=2, bias=True,
+                       max_terms=1000)
+    assert d.representative and d.layer.c_in == 8 and d.spec == d.layer.representative()
+    assert d.proof.holds and d.proof.input.total == 4 * 5 * 4  # the representative's 4 input channels
+    scope = symconv.cli.report(d, [])[3]
+    assert "representative conv2d_i5x4_f2x2_s2_p1_c4to4_g2_bias" in scope
+    k = symconv.load_kernel(d)
+    assert (k.IN_CHANNELS, k.OUT_CHANNELS, k.GROUPS) == (8, 12, 2)
+    assert "on the representative layer" in k.__doc__
+    _check_kernels(symconv.derive(d.layer, max_terms=None), k, seed=11)  # the kernel of the full layer
+    written = symconv.write_entry(d, tmp_path)
+    assert written.folder.name == d.layer.name
+    assert "derives the representative of the layer" in written.latex.read_text(encoding="utf-8")
+
+
+def test_the_full_proof_agrees_with_the_representative_argument():
+    full = symconv.derive("4", "2", in_channels=6, out_channels=4, groups=2, batch=3, max_terms=None)
+    via = symconv.derive("4", "2", in_channels=6, out_channels=4, groups=2, batch=3, max_terms=100)
+    assert full.proof.holds and not full.representative
+    assert via.proof.holds and via.representative and via.spec.n_batch == 2 and via.spec.cg_in == 2
+
+
+def test_a_representative_still_too_large_is_refused():
+    with pytest.raises(SpecError, match="^--max-terms: input 64x64, filter 5x5"):
+        symconv.derive("64x64", "5x5", in_channels=4, out_channels=4, max_terms=100_000)

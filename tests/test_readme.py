@@ -66,3 +66,13 @@ def test_readme_chain_example_is_what_the_cli_prints(runner):
 def test_readme_picture_exists():
     picture = re.search(r"!\[[^\]]*\]\(([^)]+)\)", README).group(1)
     assert (ROOT / picture).read_bytes().startswith(b"\x89PNG")
+
+
+def test_readme_representative_example_is_what_the_cli_prints(runner, tmp_path, monkeypatch):
+    from symconv.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    shown = [b for b in code_blocks("text") if "--in-channels 16 --out-channels 32" in b][0]
+    command, expected = shown.split("\n", 1)
+    result = runner.invoke(main, command.split()[2:])
+    assert result.output == expected
