@@ -233,7 +233,7 @@ def _picture(spec: ConvSpec, left: np.ndarray, left_marks: set, right: np.ndarra
         left=_cells(left, spec.rank, left_marks),
         right=_cells(right, spec.rank, right_marks),
         right_dx=1.3 * left.shape[1] + 1.0,
-        padded=any(lo or hi for lo, hi in spec.padding),
+        padded=spec.padded,
     )
 
 

@@ -95,6 +95,15 @@ def build_pdf(tex: Path, lang: str = "en") -> Path:
     return tex.with_suffix(".pdf")
 
 
+def render_page(pdf: Path, page: int, target: Path) -> Path:
+    """Render one page of ``pdf`` to the PNG ``target`` with pdftoppm (poppler-utils)."""
+    if shutil.which("pdftoppm") is None:
+        raise OutputError("pdftoppm not found; on Debian: apt-get install poppler-utils")
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                    str(target.with_suffix(""))], check=True, capture_output=True)
+    return target
+
+
 def write_chain(text: str, name: str, out: str | os.PathLike) -> Path:
     """Write a ``symconv chain`` document as ``<out>/<name>`` atomically; return its path."""
     folder = Path(out)

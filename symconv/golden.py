@@ -9,13 +9,11 @@ Regenerate after an intended change to the output, then review the diff:
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from .emit import build_pdf, write_entry
+from .emit import build_pdf, render_page, write_entry
 from .pipeline import derive
 
 # (input, filter, options): the tutorial's case, a 1-D and a 3-D one, a strided layer with
@@ -45,23 +43,16 @@ def regenerate(out: str | Path = "generated") -> list[Path]:
 
 
 # The README shows this page of the tutorial's document: the closed forms, drawn.
-PICTURE = ("conv2d_i3x3_f2x2", 4)
+PICTURE = (("3x3", "2x2"), 4)
 
 
 def picture(out: str | Path = "generated") -> Path:
     """Build the tutorial's PDF in a temporary folder and render page ``PICTURE[1]`` to PNG."""
-    name, page = PICTURE
-    target = Path(out) / name / f"{name}_page{page}.png"
+    sizes, page = PICTURE
+    d = derive(*sizes)
     with tempfile.TemporaryDirectory() as tmp:
-        tex = Path(tmp) / f"{name}.tex"
-        shutil.copy(Path(out) / name / f"{name}.tex", tex)
-        pdf = build_pdf(tex)
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
-             str(target.with_suffix(""))],
-            check=True,
-        )
-    return target
+        pdf = build_pdf(write_entry(d, tmp).latex)
+        return render_page(pdf, page, Path(out) / d.layer.name / f"{d.layer.name}_page{page}.png")
 
 
 if __name__ == "__main__":

@@ -401,12 +401,12 @@ class ConvSpec:
     @property
     def is_plain(self) -> bool:
         """Stride 1, dilation 1, no padding: the tutorial's case."""
-        return set(self.stride) == {1} and set(self.dilation) == {1} and set(self.padding) == {(0, 0)}
+        return set(self.stride) == {1} and set(self.dilation) == {1} and not self.padded
 
     @property
-    def terms(self) -> int:
-        """Upper bound on forward product terms, ``N_out * K``."""
-        return _prod(self.output) * _prod(self.filter)
+    def padded(self) -> bool:
+        """Whether any axis has zero padding on either side."""
+        return any(lo or hi for lo, hi in self.padding)
 
     @property
     def product_terms(self) -> int:
@@ -419,7 +419,7 @@ class ConvSpec:
             >>> ConvSpec.parse("64x64", "5x5").product_terms
             90000
         """
-        return self.n_batch * self.c_out * self.cg_in * self.terms
+        return self.n_batch * self.c_out * self.cg_in * _prod(self.output) * _prod(self.filter)
 
     # -- positions ---------------------------------------------------------
     def output_positions(self) -> Iterator[Index]:
@@ -503,7 +503,7 @@ class ConvSpec:
             parts.append("s" + compact(self.stride))
         if set(self.dilation) != {1}:
             parts.append("d" + compact(self.dilation))
-        if set(self.padding) != {(0, 0)}:
+        if self.padded:
             sides = [str(lo) if lo == hi else f"{lo}_{hi}" for lo, hi in self.padding]
             parts.append("p" + (sides[0] if len(set(sides)) == 1 else "x".join(sides)))
         if self.channelled:
