@@ -123,6 +123,7 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         placement_target=_slices(target),
         input_taps=[_tap(rotated(k), spec.gradient_window(k)) for k in spec.taps()],
         padded_input=spec.padded_input,
+        input_crop=_slices(tuple(slice(lo, lo + n) for n, (lo, _) in zip(spec.input, spec.padding))),
         rowgemm=_rowgemm(spec, rotated) if chosen == "rowgemm" else None,
     )
 

@@ -25,10 +25,18 @@ Float arrays keep their dtype (float32 stays float32); integer and boolean array
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
 Strategy: gemm (channels: 1 x 3 (channel, tap) pairs per group contract in one matrix product).
-Each filter tap's window is copied into a column matrix (im2col: the tap windows of the
-closed forms), and one batched matrix product (BLAS GEMM) per group contracts the
-channels and taps; no Python loop over samples, channels or output elements. The column
-matrix holds C x 3 x (spatial size) entries per sample.
+Channels first inside: every filter tap's window of the (padded) input, as (channel,
+sample, output position), is copied into a column matrix of shape (C_in x 3, N x 3)
+(im2col), and one BLAS matrix product (GEMM) per group over all samples at once
+contracts channels and taps: forward is F (C_out, C_in/g x 3) times the columns, and
+grad_filter is the columns times G (as (C_out, N x 3)) transposed. grad_input runs the
+forward's im2col backwards (col2im): one GEMM of F transposed with G gives every
+(channel, tap, sample, position) product, and each tap's block is added into its window
+of the padded dL/dX. That is the chain-rule expansion dL/dX[n, c, s*y + d*k - lo] +=
+F[o, c', k] G[n, o, y], term for term, which symconv proved equal to the closed form
+above. No Python loop over samples, channels or output elements.
+forward and grad_input return batch-first views of channel-first results (shape
+(N, C, ...), not C-contiguous); np.ascontiguousarray makes a packed copy if one is needed.
 """
 
 from __future__ import annotations
@@ -43,8 +51,8 @@ STRIDE = (2,)
 DILATION = (2,)
 PADDING = ((0, 0),)
 TAPS = 3
-INPUT_SIZE = 10
 OUTPUT_SIZE = 3
+PADDED_INPUT = (10,)
 KERNEL_SHAPE = (3,)
 IN_CHANNELS = 3
 OUT_CHANNELS = 3
@@ -65,8 +73,8 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     F = _exact(F, "F", FILTER_SHAPE)
     cols = _columns(X, np.result_type(X, F))
     Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
-    O = np.matmul(Fg, cols).reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
-    return O
+    O = np.matmul(Fg, cols).reshape((OUT_CHANNELS, X.shape[0]) + OUTPUT_SHAPE)
+    return O.swapaxes(0, 1)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -84,13 +92,15 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     if X.shape[0] != G.shape[0]:
         raise ValueError(f"X and G must have the same batch size; got {X.shape[0]} and {G.shape[0]}")
     cols = _columns(X, np.result_type(X, G))
-    Gg = G.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS, OUTPUT_SIZE)
-    dF = np.matmul(Gg, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-    return dF.reshape(FILTER_SHAPE)
+    dF = np.matmul(cols, _channels_first(G).swapaxes(1, 2))
+    return np.ascontiguousarray(dF.swapaxes(1, 2)).reshape(FILTER_SHAPE)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """dL/dX: G dilated and padded, correlated with the rotated filter, channels transposed per group.
+    """dL/dX[n, c(o, c'), s*y + d*k - lo] += F[o, c', k] * G[n, o, y] over o, c', k and y (col2im).
+
+    Term for term the chain-rule expansion, which symconv proved equal to the closed form: G
+    dilated and padded, correlated with the rotated filter, channels transposed per group.
 
     Args:
         F: filter, shape (3, 1, 3).
@@ -101,25 +111,31 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
-    Gp = np.zeros((G.shape[0], OUT_CHANNELS) + (14,), dtype=np.result_type(F, G))
-    Gp[..., 4:9:2] = G[..., 0:3]
-    cols = np.empty((G.shape[0], OUT_CHANNELS) + KERNEL_SHAPE + INPUT_SHAPE, dtype=Gp.dtype)
-    cols[:, :, 2] = Gp[..., 0:10]
-    cols[:, :, 1] = Gp[..., 2:12]
-    cols[:, :, 0] = Gp[..., 4:14]
-    cols = cols.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS * TAPS, INPUT_SIZE)
-    Ft = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS, TAPS).transpose(0, 2, 1, 3)
-    Ft = Ft.reshape(GROUPS, IN_CHANNELS // GROUPS, OUT_CHANNELS // GROUPS * TAPS)
-    return np.matmul(Ft, cols).reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
+    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
+    cols = np.matmul(Fg.swapaxes(1, 2), _channels_first(G))
+    cols = cols.reshape((IN_CHANNELS,) + KERNEL_SHAPE + (G.shape[0],) + OUTPUT_SHAPE)
+    dXp = np.zeros((IN_CHANNELS, G.shape[0]) + PADDED_INPUT, dtype=cols.dtype)
+    dXp[..., 0:5:2] += cols[:, 0]
+    dXp[..., 2:7:2] += cols[:, 1]
+    dXp[..., 4:9:2] += cols[:, 2]
+    return dXp.swapaxes(0, 1)
 
 
 def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """im2col: the window of every tap, shape (N, groups, C_in/groups * taps, output size)."""
-    cols = np.empty((X.shape[0], IN_CHANNELS) + KERNEL_SHAPE + OUTPUT_SHAPE, dtype=dtype)
-    cols[:, :, 0] = X[..., 0:5:2]
-    cols[:, :, 1] = X[..., 2:7:2]
-    cols[:, :, 2] = X[..., 4:9:2]
-    return cols.reshape(X.shape[0], GROUPS, IN_CHANNELS // GROUPS * TAPS, OUTPUT_SIZE)
+    """im2col, channels first: every tap's window of the (padded) input as
+    (channel, tap, sample, output position), shape (groups, C_in/g * taps, N * output size)."""
+    Xs = X.swapaxes(0, 1)
+    cols = np.empty((IN_CHANNELS,) + KERNEL_SHAPE + (X.shape[0],) + OUTPUT_SHAPE, dtype=dtype)
+    cols[:, 0] = Xs[..., 0:5:2]
+    cols[:, 1] = Xs[..., 2:7:2]
+    cols[:, 2] = Xs[..., 4:9:2]
+    return cols.reshape(GROUPS, IN_CHANNELS // GROUPS * TAPS, X.shape[0] * OUTPUT_SIZE)
+
+
+def _channels_first(G: np.ndarray) -> np.ndarray:
+    """G (N, C_out, *output) as a packed (groups, C_out/g, N * output size) copy."""
+    Gs = np.ascontiguousarray(G.reshape(G.shape[0], OUT_CHANNELS, OUTPUT_SIZE).swapaxes(0, 1))
+    return Gs.reshape(GROUPS, OUT_CHANNELS // GROUPS, G.shape[0] * OUTPUT_SIZE)
 
 
 def _as_float(a: np.ndarray, name: str) -> np.ndarray:

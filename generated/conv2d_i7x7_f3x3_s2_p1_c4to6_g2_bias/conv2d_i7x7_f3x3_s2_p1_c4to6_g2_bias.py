@@ -26,10 +26,18 @@ Float arrays keep their dtype (float32 stays float32); integer and boolean array
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
 Strategy: gemm (channels: 2 x 9 (channel, tap) pairs per group contract in one matrix product).
-Each filter tap's window is copied into a column matrix (im2col: the tap windows of the
-closed forms), and one batched matrix product (BLAS GEMM) per group contracts the
-channels and taps; no Python loop over samples, channels or output elements. The column
-matrix holds C x 9 x (spatial size) entries per sample.
+Channels first inside: every filter tap's window of the (padded) input, as (channel,
+sample, output position), is copied into a column matrix of shape (C_in x 9, N x 16)
+(im2col), and one BLAS matrix product (GEMM) per group over all samples at once
+contracts channels and taps: forward is F (C_out, C_in/g x 9) times the columns, and
+grad_filter is the columns times G (as (C_out, N x 16)) transposed. grad_input runs the
+forward's im2col backwards (col2im): one GEMM of F transposed with G gives every
+(channel, tap, sample, position) product, and each tap's block is added into its window
+of the padded dL/dX. That is the chain-rule expansion dL/dX[n, c, s*y + d*k - lo] +=
+F[o, c', k] G[n, o, y], term for term, which symconv proved equal to the closed form
+above. No Python loop over samples, channels or output elements.
+forward and grad_input return batch-first views of channel-first results (shape
+(N, C, ...), not C-contiguous); np.ascontiguousarray makes a packed copy if one is needed.
 """
 
 from __future__ import annotations
@@ -44,8 +52,8 @@ STRIDE = (2, 2)
 DILATION = (1, 1)
 PADDING = ((1, 1), (1, 1))
 TAPS = 9
-INPUT_SIZE = 49
 OUTPUT_SIZE = 16
+PADDED_INPUT = (9, 9)
 KERNEL_SHAPE = (3, 3)
 IN_CHANNELS = 4
 OUT_CHANNELS = 6
@@ -67,11 +75,11 @@ def forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None = None) -> np.nda
     F = _exact(F, "F", FILTER_SHAPE)
     cols = _columns(X, np.result_type(X, F))
     Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
-    O = np.matmul(Fg, cols).reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
+    O = np.matmul(Fg, cols).reshape((OUT_CHANNELS, X.shape[0]) + OUTPUT_SHAPE)
     if b is not None:
         b = _exact(b, "b", (OUT_CHANNELS,))
-        O = O + b.reshape((OUT_CHANNELS,) + (1,) * RANK)
-    return O
+        O = O + b.reshape((OUT_CHANNELS,) + (1,) * (1 + RANK))
+    return O.swapaxes(0, 1)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -89,13 +97,15 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     if X.shape[0] != G.shape[0]:
         raise ValueError(f"X and G must have the same batch size; got {X.shape[0]} and {G.shape[0]}")
     cols = _columns(X, np.result_type(X, G))
-    Gg = G.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS, OUTPUT_SIZE)
-    dF = np.matmul(Gg, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-    return dF.reshape(FILTER_SHAPE)
+    dF = np.matmul(cols, _channels_first(G).swapaxes(1, 2))
+    return np.ascontiguousarray(dF.swapaxes(1, 2)).reshape(FILTER_SHAPE)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """dL/dX: G dilated and padded, correlated with the rotated filter, channels transposed per group.
+    """dL/dX[n, c(o, c'), s*y + d*k - lo] += F[o, c', k] * G[n, o, y] over o, c', k and y (col2im).
+
+    Term for term the chain-rule expansion, which symconv proved equal to the closed form: G
+    dilated and padded, correlated with the rotated filter, channels transposed per group.
 
     Args:
         F: filter, shape (6, 2, 3, 3).
@@ -106,22 +116,20 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
-    Gp = np.zeros((G.shape[0], OUT_CHANNELS) + (9, 9), dtype=np.result_type(F, G))
-    Gp[..., 1:8:2, 1:8:2] = G[..., 0:4, 0:4]
-    cols = np.empty((G.shape[0], OUT_CHANNELS) + KERNEL_SHAPE + INPUT_SHAPE, dtype=Gp.dtype)
-    cols[:, :, 2, 2] = Gp[..., 0:7, 0:7]
-    cols[:, :, 2, 1] = Gp[..., 0:7, 1:8]
-    cols[:, :, 2, 0] = Gp[..., 0:7, 2:9]
-    cols[:, :, 1, 2] = Gp[..., 1:8, 0:7]
-    cols[:, :, 1, 1] = Gp[..., 1:8, 1:8]
-    cols[:, :, 1, 0] = Gp[..., 1:8, 2:9]
-    cols[:, :, 0, 2] = Gp[..., 2:9, 0:7]
-    cols[:, :, 0, 1] = Gp[..., 2:9, 1:8]
-    cols[:, :, 0, 0] = Gp[..., 2:9, 2:9]
-    cols = cols.reshape(G.shape[0], GROUPS, OUT_CHANNELS // GROUPS * TAPS, INPUT_SIZE)
-    Ft = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS, TAPS).transpose(0, 2, 1, 3)
-    Ft = Ft.reshape(GROUPS, IN_CHANNELS // GROUPS, OUT_CHANNELS // GROUPS * TAPS)
-    return np.matmul(Ft, cols).reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
+    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
+    cols = np.matmul(Fg.swapaxes(1, 2), _channels_first(G))
+    cols = cols.reshape((IN_CHANNELS,) + KERNEL_SHAPE + (G.shape[0],) + OUTPUT_SHAPE)
+    dXp = np.zeros((IN_CHANNELS, G.shape[0]) + PADDED_INPUT, dtype=cols.dtype)
+    dXp[..., 0:7:2, 0:7:2] += cols[:, 0, 0]
+    dXp[..., 0:7:2, 1:8:2] += cols[:, 0, 1]
+    dXp[..., 0:7:2, 2:9:2] += cols[:, 0, 2]
+    dXp[..., 1:8:2, 0:7:2] += cols[:, 1, 0]
+    dXp[..., 1:8:2, 1:8:2] += cols[:, 1, 1]
+    dXp[..., 1:8:2, 2:9:2] += cols[:, 1, 2]
+    dXp[..., 2:9:2, 0:7:2] += cols[:, 2, 0]
+    dXp[..., 2:9:2, 1:8:2] += cols[:, 2, 1]
+    dXp[..., 2:9:2, 2:9:2] += cols[:, 2, 2]
+    return dXp[..., 1:8, 1:8].swapaxes(0, 1)
 
 
 def grad_bias(G: np.ndarray) -> np.ndarray:
@@ -138,19 +146,27 @@ def grad_bias(G: np.ndarray) -> np.ndarray:
 
 
 def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """im2col: the window of every tap, shape (N, groups, C_in/groups * taps, output size)."""
+    """im2col, channels first: every tap's window of the (padded) input as
+    (channel, tap, sample, output position), shape (groups, C_in/g * taps, N * output size)."""
     Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
-    cols = np.empty((X.shape[0], IN_CHANNELS) + KERNEL_SHAPE + OUTPUT_SHAPE, dtype=dtype)
-    cols[:, :, 0, 0] = Xp[..., 0:7:2, 0:7:2]
-    cols[:, :, 0, 1] = Xp[..., 0:7:2, 1:8:2]
-    cols[:, :, 0, 2] = Xp[..., 0:7:2, 2:9:2]
-    cols[:, :, 1, 0] = Xp[..., 1:8:2, 0:7:2]
-    cols[:, :, 1, 1] = Xp[..., 1:8:2, 1:8:2]
-    cols[:, :, 1, 2] = Xp[..., 1:8:2, 2:9:2]
-    cols[:, :, 2, 0] = Xp[..., 2:9:2, 0:7:2]
-    cols[:, :, 2, 1] = Xp[..., 2:9:2, 1:8:2]
-    cols[:, :, 2, 2] = Xp[..., 2:9:2, 2:9:2]
-    return cols.reshape(X.shape[0], GROUPS, IN_CHANNELS // GROUPS * TAPS, OUTPUT_SIZE)
+    Xs = Xp.swapaxes(0, 1)
+    cols = np.empty((IN_CHANNELS,) + KERNEL_SHAPE + (X.shape[0],) + OUTPUT_SHAPE, dtype=dtype)
+    cols[:, 0, 0] = Xs[..., 0:7:2, 0:7:2]
+    cols[:, 0, 1] = Xs[..., 0:7:2, 1:8:2]
+    cols[:, 0, 2] = Xs[..., 0:7:2, 2:9:2]
+    cols[:, 1, 0] = Xs[..., 1:8:2, 0:7:2]
+    cols[:, 1, 1] = Xs[..., 1:8:2, 1:8:2]
+    cols[:, 1, 2] = Xs[..., 1:8:2, 2:9:2]
+    cols[:, 2, 0] = Xs[..., 2:9:2, 0:7:2]
+    cols[:, 2, 1] = Xs[..., 2:9:2, 1:8:2]
+    cols[:, 2, 2] = Xs[..., 2:9:2, 2:9:2]
+    return cols.reshape(GROUPS, IN_CHANNELS // GROUPS * TAPS, X.shape[0] * OUTPUT_SIZE)
+
+
+def _channels_first(G: np.ndarray) -> np.ndarray:
+    """G (N, C_out, *output) as a packed (groups, C_out/g, N * output size) copy."""
+    Gs = np.ascontiguousarray(G.reshape(G.shape[0], OUT_CHANNELS, OUTPUT_SIZE).swapaxes(0, 1))
+    return Gs.reshape(GROUPS, OUT_CHANNELS // GROUPS, G.shape[0] * OUTPUT_SIZE)
 
 
 def _as_float(a: np.ndarray, name: str) -> np.ndarray:
