@@ -125,6 +125,7 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         padded_input=spec.padded_input,
         input_crop=_slices(tuple(slice(lo, lo + n) for n, (lo, _) in zip(spec.input, spec.padding))),
         rowgemm=_rowgemm(spec, rotated) if chosen == "rowgemm" else None,
+        columns=_columns(spec) if chosen == "gemm" else None,
     )
 
 
@@ -144,6 +145,20 @@ def _rowgemm(spec: ConvSpec, rotated) -> dict:
         input_reads=[_call("np.arange", spec.gradient_window((0, kc))[1]) for kc in range(kw)],
         input_rows=[_call("slice", spec.gradient_window((kr, 0))[0]) for kr in range(kh)],
         input_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(rotated(k))) for k in spec.taps()],
+    )
+
+
+def _columns(spec: ConvSpec) -> dict:
+    """How the gemm strategy's im2col reads all tap windows at once: ``sliding_window_view``
+    of the (C_in, N, *padded) input over the spatial axes with span ``d*(K-1) + 1``, every
+    ``s``-th window and every ``d``-th element of it, reordered to (C_in, *filter, N, *output)."""
+    r = spec.rank
+    steps = [f"::{s}" for s in spec.stride] + [f"::{d}" for d in spec.dilation]
+    return dict(
+        span=tuple(d * (k - 1) + 1 for d, k in zip(spec.dilation, spec.filter)),
+        axes=tuple(range(2, 2 + r)),
+        steps=", ".join([":", ":"] + [s.replace("::1", ":") for s in steps]),
+        order=(0,) + tuple(range(2 + r, 2 + 2 * r)) + (1,) + tuple(range(2, 2 + r)),
     )
 
 

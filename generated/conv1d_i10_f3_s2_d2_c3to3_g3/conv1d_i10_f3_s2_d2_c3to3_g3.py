@@ -42,6 +42,7 @@ forward and grad_input return batch-first views of channel-first results (shape
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 RANK = 1
 INPUT_SHAPE = (10,)
@@ -53,6 +54,7 @@ PADDING = ((0, 0),)
 TAPS = 3
 OUTPUT_SIZE = 3
 PADDED_INPUT = (10,)
+WINDOW_SPAN = (5,)  # d*(K-1) + 1 per axis: the padded input one output reads
 KERNEL_SHAPE = (3,)
 IN_CHANNELS = 3
 OUT_CHANNELS = 3
@@ -124,11 +126,11 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
 def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """im2col, channels first: every tap's window of the (padded) input as
     (channel, tap, sample, output position), shape (groups, C_in/g * taps, N * output size)."""
-    Xs = X.swapaxes(0, 1)
-    cols = np.empty((IN_CHANNELS,) + KERNEL_SHAPE + (X.shape[0],) + OUTPUT_SHAPE, dtype=dtype)
-    cols[:, 0] = Xs[..., 0:5:2]
-    cols[:, 1] = Xs[..., 2:7:2]
-    cols[:, 2] = Xs[..., 4:9:2]
+    # All tap windows at once, as a strided view (C_in, N, *output, *filter) of the (C_in, N,
+    # *padded) input, copied in one pass: faster than one copy per tap.
+    windows = sliding_window_view(X.swapaxes(0, 1), WINDOW_SPAN, axis=(2,))
+    windows = windows[:, :, ::2, ::2].transpose((0, 3, 1, 2))
+    cols = np.array(windows, dtype=dtype, order="C")
     return cols.reshape(GROUPS, IN_CHANNELS // GROUPS * TAPS, X.shape[0] * OUTPUT_SIZE)
 
 

@@ -43,6 +43,7 @@ forward and grad_input return batch-first views of channel-first results (shape
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 RANK = 2
 INPUT_SHAPE = (7, 7)
@@ -54,6 +55,7 @@ PADDING = ((1, 1), (1, 1))
 TAPS = 9
 OUTPUT_SIZE = 16
 PADDED_INPUT = (9, 9)
+WINDOW_SPAN = (3, 3)  # d*(K-1) + 1 per axis: the padded input one output reads
 KERNEL_SHAPE = (3, 3)
 IN_CHANNELS = 4
 OUT_CHANNELS = 6
@@ -149,17 +151,11 @@ def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """im2col, channels first: every tap's window of the (padded) input as
     (channel, tap, sample, output position), shape (groups, C_in/g * taps, N * output size)."""
     Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
-    Xs = Xp.swapaxes(0, 1)
-    cols = np.empty((IN_CHANNELS,) + KERNEL_SHAPE + (X.shape[0],) + OUTPUT_SHAPE, dtype=dtype)
-    cols[:, 0, 0] = Xs[..., 0:7:2, 0:7:2]
-    cols[:, 0, 1] = Xs[..., 0:7:2, 1:8:2]
-    cols[:, 0, 2] = Xs[..., 0:7:2, 2:9:2]
-    cols[:, 1, 0] = Xs[..., 1:8:2, 0:7:2]
-    cols[:, 1, 1] = Xs[..., 1:8:2, 1:8:2]
-    cols[:, 1, 2] = Xs[..., 1:8:2, 2:9:2]
-    cols[:, 2, 0] = Xs[..., 2:9:2, 0:7:2]
-    cols[:, 2, 1] = Xs[..., 2:9:2, 1:8:2]
-    cols[:, 2, 2] = Xs[..., 2:9:2, 2:9:2]
+    # All tap windows at once, as a strided view (C_in, N, *output, *filter) of the (C_in, N,
+    # *padded) input, copied in one pass: faster than one copy per tap.
+    windows = sliding_window_view(Xp.swapaxes(0, 1), WINDOW_SPAN, axis=(2, 3))
+    windows = windows[:, :, ::2, ::2, :, :].transpose((0, 4, 5, 1, 2, 3))
+    cols = np.array(windows, dtype=dtype, order="C")
     return cols.reshape(GROUPS, IN_CHANNELS // GROUPS * TAPS, X.shape[0] * OUTPUT_SIZE)
 
 
