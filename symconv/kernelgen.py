@@ -15,20 +15,24 @@ from .spec import ConvSpec, compact, show
 from .version import __version__
 
 # Every strategy computes the same proven closed forms; they differ in how the work is laid out.
-STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm")
+STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm", "matrix")
 BATCHLAST_MAX_OUTPUT = 1024  # output elements per sample up to which batch-last tap loops win
 # rowgemm multiplies by a banded matrix: per output it does padded width x row stride / filter
 # width times the multiply-adds of the taps; BLAS makes up for up to about this factor.
 ROWGEMM_MAX_EXCESS = 24
+# matrix multiplies by the dense (input size x output size) Toeplitz matrix: input size / taps
+# times the taps' multiply-adds, in one BLAS call with no copies; it wins while the matrix
+# stays small enough to build at every call and sit in cache (measured up to 16x16 with 3x3).
+MATRIX_MAX_ENTRIES = 65536
 ROWGEMM_MIN_OUTPUT = 100  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
 
 
 def strategies_for(spec: ConvSpec) -> tuple[str, ...]:
     """The strategies that apply to ``spec``: ``taps`` always, ``gemm`` with channels, ``batchlast``
-    without, and ``rowgemm`` for single-channel layers of rank 2."""
+    and ``matrix`` without, and ``rowgemm`` for single-channel layers of rank 2."""
     if spec.channelled:
         return ("taps", "gemm")
-    return ("taps", "batchlast", "rowgemm") if spec.rank == 2 else ("taps", "batchlast")
+    return ("taps", "batchlast", "matrix") + (("rowgemm",) if spec.rank == 2 else ())
 
 
 def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, str]:
@@ -37,6 +41,8 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
     Examples:
         >>> from symconv.spec import ConvSpec
         >>> choose_strategy(ConvSpec.parse("3x3", "2x2"))[0]
+        'matrix'
+        >>> choose_strategy(ConvSpec.parse("8x8x8", "3x3x3"))[0]
         'batchlast'
         >>> choose_strategy(ConvSpec.parse("28x28", "5x5"))[0]
         'rowgemm'
@@ -55,6 +61,10 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
     outputs, taps = math.prod(spec.output), math.prod(spec.filter)
     if spec.channelled:
         return "gemm", f"channels: {spec.cg_in} x {taps} (channel, tap) pairs per group contract in one matrix product"
+    inputs = math.prod(spec.input)
+    if inputs * outputs <= MATRIX_MAX_ENTRIES:
+        return "matrix", (f"a {inputs} x {outputs} Toeplitz matrix per sample: one BLAS matrix product over the "
+                          f"batch replaces {taps} whole-array tap passes")
     if spec.rank == 2 and outputs > ROWGEMM_MIN_OUTPUT and rowgemm_excess(spec) <= ROWGEMM_MAX_EXCESS:
         banded = f"{spec.padded_input[1]} x {spec.filter[0]} x {spec.output[1]}"
         return "rowgemm", f"{outputs} outputs per sample: one BLAS matrix product with a banded {banded} filter matrix replaces {taps} whole-array tap passes"

@@ -123,7 +123,7 @@ def test_a_strategy_that_does_not_apply_is_refused():
 
 
 def test_strategies_are_exported():
-    assert set(symconv.STRATEGIES) == {"taps", "batchlast", "gemm", "rowgemm"}
+    assert set(symconv.STRATEGIES) == {"taps", "batchlast", "gemm", "rowgemm", "matrix"}
 
 
 ROWGEMM = [
@@ -139,21 +139,33 @@ ROWGEMM = [
 ]
 
 
+# The matrix strategy also runs on every rank.
+MATRIX = ROWGEMM + [
+    pytest.param("11", "3", {"stride": 2, "dilation": 2, "padding": "3:1"}, id="1d-mixed"),
+    pytest.param("5x4x6", "2x3x2", {"stride": "2x1x3", "padding": "1:0x0:2x1"}, id="3d-mixed"),
+]
+# Strategies that multiply by a matrix with zeros in it, so need the taps path for NaN and inf.
+BANDED = [pytest.param("rowgemm", p.values, id=f"rowgemm-{p.id}") for p in ROWGEMM] + [
+    pytest.param("matrix", p.values, id=f"matrix-{p.id}") for p in MATRIX]
+
+
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
-@pytest.mark.parametrize("input, filter, options", ROWGEMM)
-def test_rowgemm_matches_reference(input, filter, options, dtype, tol):
+@pytest.mark.parametrize("strategy, case", BANDED)
+def test_banded_strategies_match_reference(strategy, case, dtype, tol):
+    input, filter, options = case
     d = _derivation(input, filter, tuple(sorted(options.items())))
     spec = d.spec
-    assert spec.rank == 2
-    k = symconv.load_kernel(d, "rowgemm")
-    assert "Strategy: rowgemm (chosen by the caller)." in k.__doc__
+    k = symconv.load_kernel(d, strategy)
+    assert f"Strategy: {strategy} (chosen by the caller)." in k.__doc__
     rng = np.random.default_rng(len(input) + 7 * len(options))
     X = rng.standard_normal((2, 3) + spec.input).astype(dtype)
     F = rng.standard_normal(spec.filter).astype(dtype)
     G = rng.standard_normal((2, 3) + spec.output).astype(dtype)
-    O, dX = k.forward(X, F), k.grad_input(F, G)
-    assert O.shape == (2, 3) + spec.output and dX.shape == (2, 3) + spec.input
-    assert O.dtype == dX.dtype == dtype
+    O, dX, dF = k.forward(X, F), k.grad_input(F, G), k.grad_filter(X, G)
+    assert O.shape == (2, 3) + spec.output and dX.shape == (2, 3) + spec.input and dF.shape == spec.filter
+    assert O.dtype == dX.dtype == dF.dtype == dtype
+    expected_dF = sum(ref.grad_filter(X[b].astype(np.float64), G[b].astype(np.float64), spec) for b in np.ndindex(2, 3))
+    np.testing.assert_allclose(dF, expected_dF, rtol=10 * tol, atol=10 * tol)
     for b in np.ndindex(2, 3):
         np.testing.assert_allclose(O[b], ref.forward(X[b], F, spec), rtol=tol, atol=tol)
         np.testing.assert_allclose(dX[b], ref.grad_input(F, G[b], spec), rtol=tol, atol=tol)
@@ -173,17 +185,19 @@ def _nan_reference(op, A, spec):
     return np.isnan(ref.forward(marked, ones, spec) if op == "forward" else ref.grad_input(ones, marked, spec))
 
 
-@pytest.mark.parametrize("input, filter, options", ROWGEMM)
-def test_rowgemm_nan_and_inf_reach_only_their_windows(input, filter, options):
+@pytest.mark.parametrize("strategy, case", BANDED)
+def test_banded_strategies_nan_and_inf_reach_only_their_windows(strategy, case):
+    input, filter, options = case
     d = _derivation(input, filter, tuple(sorted(options.items())))
     spec = d.spec
-    k = symconv.load_kernel(d, "rowgemm")
+    k = symconv.load_kernel(d, strategy)
     rng = np.random.default_rng(11)
     X = rng.standard_normal((2,) + spec.input)
     F = rng.standard_normal(spec.filter)
     G = rng.standard_normal((2,) + spec.output)
-    X[0, 1, 2], X[0, -1, -2], X[1, 0, 0] = np.nan, np.inf, -np.inf
-    G[(1,) + tuple(o // 2 for o in spec.output)], G[0, -1, -1] = np.inf, np.nan
+    some = (1, 2, 0)[:spec.rank]
+    X[(0,) + some], X[(0,) + tuple(n - 1 for n in spec.input)], X[(1,) + (0,) * spec.rank] = np.nan, np.inf, -np.inf
+    G[(1,) + tuple(o // 2 for o in spec.output)], G[(0,) + tuple(o - 1 for o in spec.output)] = np.inf, np.nan
     O, dX = k.forward(X, F), k.grad_input(F, G)
     for b in range(2):
         assert np.array_equal(~np.isfinite(O[b]), _nan_reference("forward", X[b], spec))
@@ -200,13 +214,24 @@ def test_rowgemm_nan_and_inf_reach_only_their_windows(input, filter, options):
     taps = symconv.load_kernel(d, "taps")
     np.testing.assert_array_equal(O, taps.forward(X, F))
     np.testing.assert_array_equal(dX, taps.grad_input(F, G))
+    if strategy == "matrix":
+        # grad_filter reads only window pairs, so needs no taps path: the chain rule's own
+        # non-finite entries (padding is no term, so inf in G never meets a padded zero).
+        with np.errstate(invalid="ignore"):
+            expected = sum(ref.grad_filter(X[b], G[b], spec) for b in range(2))
+            dF = k.grad_filter(X, G)
+        np.testing.assert_array_equal(np.isfinite(dF), np.isfinite(expected))
+        assert not np.isfinite(expected).all()
 
 
-def test_rowgemm_is_chosen_for_rank2_layers_that_are_neither_tiny_nor_too_wide():
+def test_automatic_choice_by_size():
     assert choose_strategy(symconv.ConvSpec.parse("64x64", "3x3"))[0] == "rowgemm"
-    assert choose_strategy(symconv.ConvSpec.parse("3x3", "2x2"))[0] == "batchlast"
+    assert choose_strategy(symconv.ConvSpec.parse("3x3", "2x2"))[0] == "matrix"  # W1: a 9 x 4 matrix
+    assert choose_strategy(symconv.ConvSpec.parse("16x16", "3x3"))[0] == "matrix"  # 256 x 196
+    assert choose_strategy(symconv.ConvSpec.parse("4x5x6", "2x2x3"))[0] == "matrix"
     assert choose_strategy(symconv.ConvSpec.parse("28x28", "5x5"))[0] == "rowgemm"  # W2: 576 outputs
-    assert choose_strategy(symconv.ConvSpec.parse("10x10", "8x8"))[0] == "batchlast"  # 9 outputs
+    assert choose_strategy(symconv.ConvSpec.parse("8x8x8", "3x3x3"))[0] == "batchlast"  # 512 x 216
+    assert choose_strategy(symconv.ConvSpec.parse("300", "5"))[0] == "batchlast"
     assert choose_strategy(symconv.ConvSpec.parse("128x128", "3x3"))[0] == "taps"  # too wide
     assert choose_strategy(symconv.ConvSpec.parse("40x40x40", "3x3x3"))[0] == "taps"
     assert "rowgemm" in strategies_for(symconv.ConvSpec.parse("5x5", "2x2"))
