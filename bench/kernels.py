@@ -6,14 +6,18 @@ Run from the repository root (PyTorch and SciPy are optional; neither is a depen
 
 Workloads W1-W4 (issue 4), valid padding, stride 1, for forward, grad_filter and grad_input
 in float32 and float64. Every timing is the median of --repeats calls after two warm-up calls,
-all in this one process. "hand" is the best of the hand-written baselines below (each checked
+all in this one process; the generated kernel and the hand-written baselines run in
+interleaved rounds. "hand" is the best of the hand-written baselines below (each checked
 against the generated kernel first); torch is PyTorch CPU with the thread count printed.
-Peak extra memory is tracemalloc's peak during one call minus the result's size.
+Peak extra memory is tracemalloc's peak during one call minus the result's size. Each timing
+series starts after a short pause (SETTLE_SECONDS) so no thread left spinning by the previous
+implementation's BLAS or OpenMP pool competes for the 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import platform
@@ -44,15 +48,30 @@ OPS = ("forward", "grad_filter", "grad_input")
 THREADS = 2
 
 
+# OpenBLAS workers busy-wait for a while after each call (and so may OpenMP threads after
+# PyTorch's); on 2 cores a spinning thread of the previous implementation steals a core from
+# the next one. Each timing series starts after this pause, so every series starts quiet.
+SETTLE_SECONDS = 0.25
+
+
 def median_ms(call, repeats: int) -> float:
-    call()
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    return interleaved_ms({"call": call}, repeats)["call"]
+
+
+def interleaved_ms(calls: dict, repeats: int) -> dict:
+    """Median ms of each call, timed in rounds (every call once per round, after two warm-up
+    calls each), so that a slow spell of this shared machine hits all of them alike."""
+    time.sleep(SETTLE_SECONDS)
+    for call in calls.values():
         call()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
+        call()
+    times: dict = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1e3 * float(np.median(t)) for name, t in times.items()}
 
 
 def peak_extra_bytes(call) -> int:
@@ -241,16 +260,19 @@ def run_workload(name: str, w: dict, dtype, repeats: int, rows: list) -> None:
     for op in OPS:
         expected = ours[op](X, F, G)
         scale = float(np.abs(expected).max())
-        hand_best, hand_name = math.inf, ""
+        # symconv and the hand-written baselines (all NumPy, one BLAS pool) are timed in
+        # interleaved rounds; PyTorch, whose thread pool is another, in a series of its own.
+        calls = {"symconv": lambda: ours[op](X, F, G)}
         for fn in hands[op]:
             if scipy is None and fn.__name__.startswith("scipy"):
                 continue
             got = np.asarray(fn(X, F, G))
             assert np.allclose(got, expected, rtol=tol, atol=tol * scale), f"{fn.__name__} disagrees on {name} {op}"
-            t = median_ms(lambda: fn(X, F, G), repeats)
-            if t < hand_best:
-                hand_best, hand_name = t, fn.__name__
-        t_ours = median_ms(lambda: ours[op](X, F, G), repeats)
+            calls[fn.__name__] = functools.partial(fn, X, F, G)
+        times = interleaved_ms(calls, repeats)
+        t_ours = times.pop("symconv")
+        hand_name = min(times, key=times.get)
+        hand_best = times[hand_name]
         t_torch = math.nan
         if theirs is not None:
             got = theirs[op](X, F, G).numpy().reshape(expected.shape)

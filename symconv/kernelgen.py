@@ -17,8 +17,8 @@ from .version import __version__
 # Every strategy computes the same proven closed forms; they differ in how the work is laid out.
 STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm", "matrix")
 BATCHLAST_MAX_OUTPUT = 1024  # output elements per sample up to which batch-last tap loops win
-# rowgemm multiplies by a banded matrix: per output it does padded width x row stride / filter
-# width times the multiply-adds of the taps; BLAS makes up for up to about this factor.
+# rowgemm multiplies by a banded matrix: per output it does padded width / filter width times
+# the multiply-adds of the taps; BLAS makes up for up to about this factor.
 ROWGEMM_MAX_EXCESS = 24
 # matrix multiplies by the dense (input size x output size) Toeplitz matrix: input size / taps
 # times the taps' multiply-adds, in one BLAS call with no copies; it wins while the matrix
@@ -66,7 +66,7 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
         return "matrix", (f"a {inputs} x {outputs} Toeplitz matrix per sample: one BLAS matrix product over the "
                           f"batch replaces {taps} whole-array tap passes")
     if spec.rank == 2 and outputs > ROWGEMM_MIN_OUTPUT and rowgemm_excess(spec) <= ROWGEMM_MAX_EXCESS:
-        banded = f"{spec.padded_input[1]} x {spec.filter[0]} x {spec.output[1]}"
+        banded = f"{spec.filter[0]} x {spec.padded_input[1]} x {spec.output[1]}"
         return "rowgemm", f"{outputs} outputs per sample: one BLAS matrix product with a banded {banded} filter matrix replaces {taps} whole-array tap passes"
     if outputs <= BATCHLAST_MAX_OUTPUT:
         return "batchlast", f"{outputs} outputs x {taps} taps per sample is small, so batch-last windows are long contiguous runs"
@@ -77,12 +77,12 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
 
 
 def rowgemm_excess(spec: ConvSpec) -> float:
-    """How many times the taps' multiply-adds rowgemm does: ``padded width * row stride / filter width``.
+    """How many times the taps' multiply-adds rowgemm does: ``padded width / filter width``.
 
-    Its matrix product spends ``padded width x filter rows`` multiply-adds per output column of
-    every padded row, and only every ``s``-th row is an output row.
+    Its matrix product spends ``filter rows x padded width`` multiply-adds per output, where
+    the taps spend ``filter rows x filter width``.
     """
-    return spec.padded_input[1] * spec.stride[0] / spec.filter[1]
+    return spec.padded_input[1] / spec.filter[1]
 
 
 def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
@@ -140,20 +140,21 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
 
 
 def _rowgemm(spec: ConvSpec, rotated) -> dict:
-    """Index arrays and row windows of the rowgemm strategy (rank 2), from the tap windows.
+    """Index arrays and row steps of the rowgemm strategy (rank 2).
 
-    Tap ``(kr, kc)``'s window gives the padded rows filter row ``kr`` reads (its first slice)
-    and the padded columns filter column ``kc`` reads (its second slice, as ``np.arange``).
+    Tap ``(0, kc)``'s window gives the padded columns filter column ``kc`` reads (its second
+    slice, as ``np.arange``); output row ``y`` reads padded rows ``s*y + d*kr`` (forward) and
+    ``i + d*kr`` (grad_input, in the padded, dilated G), given as ``(s, d)`` and ``(1, d)``.
     """
     kh, kw = spec.filter
     return dict(
         forward_width=spec.output[1],
         forward_reads=[_call("np.arange", spec.tap_window((0, kc))[1]) for kc in range(kw)],
-        forward_rows=[_call("slice", spec.tap_window((kr, 0))[0]) for kr in range(kh)],
+        forward_rows=(spec.stride[0], spec.dilation[0]),
         forward_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(k)) for k in spec.taps()],
         input_width=spec.input[1],
         input_reads=[_call("np.arange", spec.gradient_window((0, kc))[1]) for kc in range(kw)],
-        input_rows=[_call("slice", spec.gradient_window((kr, 0))[0]) for kr in range(kh)],
+        input_rows=(1, spec.dilation[0]),
         input_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(rotated(k))) for k in spec.taps()],
     )
 
