@@ -7,7 +7,7 @@ Run from the repository root (PyTorch and SciPy are optional; neither is a depen
 Workloads W1-W4 (issue 4), valid padding, stride 1, for forward, grad_filter and grad_input
 in float32 and float64. Every timing is the median of --repeats calls after two warm-up calls,
 all in this one process; the generated kernel and the hand-written baselines run in
-interleaved rounds. "hand" is the best of the hand-written baselines below (each checked
+interleaved rounds, each timed call right after an untimed one of its own. "hand" is the best of the hand-written baselines below (each checked
 against the generated kernel first); torch is PyTorch CPU with the thread count printed.
 Peak extra memory is tracemalloc's peak during one call minus the result's size. Each timing
 series starts after a short pause (SETTLE_SECONDS) so no thread left spinning by the previous
@@ -59,8 +59,10 @@ def median_ms(call, repeats: int) -> float:
 
 
 def interleaved_ms(calls: dict, repeats: int) -> dict:
-    """Median ms of each call, timed in rounds (every call once per round, after two warm-up
-    calls each), so that a slow spell of this shared machine hits all of them alike."""
+    """Median ms of each call, timed in rounds, so that a slow spell of this shared machine
+    hits all of them alike. In every round each call runs once untimed right before its timed
+    run: BLAS threads put to sleep by the previous call's work wake up outside the timing (a
+    wake-up costs about 0.07 ms, more than W1's whole matrix product)."""
     time.sleep(SETTLE_SECONDS)
     for call in calls.values():
         call()
@@ -68,6 +70,7 @@ def interleaved_ms(calls: dict, repeats: int) -> dict:
     times: dict = {name: [] for name in calls}
     for _ in range(repeats):
         for name, call in calls.items():
+            call()
             start = time.perf_counter()
             call()
             times[name].append(time.perf_counter() - start)
