@@ -24,7 +24,10 @@ ROWGEMM_MAX_EXCESS = 24
 # times the taps' multiply-adds, in one BLAS call with no copies; it wins while the matrix
 # stays small enough to build at every call and sit in cache (measured up to 16x16 with 3x3).
 MATRIX_MAX_ENTRIES = 65536
-ROWGEMM_MIN_OUTPUT = 100  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
+ROWGEMM_MIN_OUTPUT = 100
+# rowgemm's grad_filter runs the banded GEMM up to this excess, and the taps (np.einsum) above:
+# measured faster at W2 (excess 5.6), slower at W3 (21).
+ROWGEMM_BAND_FILTER_MAX_EXCESS = 10  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
 
 
 def strategies_for(spec: ConvSpec) -> tuple[str, ...]:
@@ -66,8 +69,8 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
         return "matrix", (f"a {inputs} x {outputs} Toeplitz matrix per sample: one BLAS matrix product over the "
                           f"batch replaces {taps} whole-array tap passes")
     if spec.rank == 2 and outputs > ROWGEMM_MIN_OUTPUT and rowgemm_excess(spec) <= ROWGEMM_MAX_EXCESS:
-        banded = f"{spec.filter[0]} x {spec.padded_input[1]} x {spec.output[1]}"
-        return "rowgemm", f"{outputs} outputs per sample: one BLAS matrix product with a banded {banded} filter matrix replaces {taps} whole-array tap passes"
+        return "rowgemm", (f"{outputs} outputs per sample: one copy of the input rows each output row reads and one "
+                           f"BLAS matrix product with a banded filter matrix replace {taps} whole-array tap passes")
     if outputs <= BATCHLAST_MAX_OUTPUT:
         return "batchlast", f"{outputs} outputs x {taps} taps per sample is small, so batch-last windows are long contiguous runs"
     reason = f"{outputs} outputs per sample are long enough for batch-first whole-array tap operations"
@@ -80,7 +83,8 @@ def rowgemm_excess(spec: ConvSpec) -> float:
     """How many times the taps' multiply-adds rowgemm does: ``padded width / filter width``.
 
     Its matrix product spends ``filter rows x padded width`` multiply-adds per output, where
-    the taps spend ``filter rows x filter width``.
+    the taps spend ``filter rows x filter width`` (blocks of two output rows add the rows
+    between them: ``(d*(kh-1) + s + 1) / (d*(kh-1) + 1)`` times more, traded for a wider GEMM).
     """
     return spec.padded_input[1] / spec.filter[1]
 
@@ -134,28 +138,23 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         input_taps=[_tap(rotated(k), spec.gradient_window(k)) for k in spec.taps()],
         padded_input=spec.padded_input,
         input_crop=_slices(tuple(slice(lo, lo + n) for n, (lo, _) in zip(spec.input, spec.padding))),
-        rowgemm=_rowgemm(spec, rotated) if chosen == "rowgemm" else None,
+        rowgemm=_rowgemm(spec) if chosen == "rowgemm" else None,
         columns=_columns(spec) if chosen == "gemm" else None,
     )
 
 
-def _rowgemm(spec: ConvSpec, rotated) -> dict:
-    """Index arrays and row steps of the rowgemm strategy (rank 2).
+def _rowgemm(spec: ConvSpec) -> dict:
+    """Row blocks ``(s, d, r, output rows)`` of the rowgemm strategy (rank 2): forward in the
+    padded X, grad_input in the padded, dilated G (stride 1). Two output rows share a GEMM row
+    when their count is even (a wider product runs faster), else one."""
+    def block(step: int, rows: int) -> tuple[int, int, int, int]:
+        return (step, spec.dilation[0], 2 if rows % 2 == 0 else 1, rows)
 
-    Tap ``(0, kc)``'s window gives the padded columns filter column ``kc`` reads (its second
-    slice, as ``np.arange``); output row ``y`` reads padded rows ``s*y + d*kr`` (forward) and
-    ``i + d*kr`` (grad_input, in the padded, dilated G), given as ``(s, d)`` and ``(1, d)``.
-    """
-    kh, kw = spec.filter
     return dict(
-        forward_width=spec.output[1],
-        forward_reads=[_call("np.arange", spec.tap_window((0, kc))[1]) for kc in range(kw)],
-        forward_rows=(spec.stride[0], spec.dilation[0]),
-        forward_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(k)) for k in spec.taps()],
-        input_width=spec.input[1],
-        input_reads=[_call("np.arange", spec.gradient_window((0, kc))[1]) for kc in range(kw)],
-        input_rows=(1, spec.dilation[0]),
-        input_taps=[dict(kr=k[0], kc=k[1], index=pr.python_index(rotated(k))) for k in spec.taps()],
+        forward_block=block(spec.stride[0], spec.output[0]),
+        input_block=block(1, spec.input[0]),
+        band_grad_filter=rowgemm_excess(spec) <= ROWGEMM_BAND_FILTER_MAX_EXCESS,
+        band_limit=ROWGEMM_BAND_FILTER_MAX_EXCESS,
     )
 
 
@@ -171,12 +170,6 @@ def _columns(spec: ConvSpec) -> dict:
         steps=", ".join([":", ":"] + [s.replace("::1", ":") for s in steps]),
         order=(0,) + tuple(range(2 + r, 2 + 2 * r)) + (1,) + tuple(range(2, 2 + r)),
     )
-
-
-def _call(function: str, s: slice) -> str:
-    """``slice(1, 7, 2)`` -> ``"np.arange(1, 7, 2)"`` (or ``"slice(1, 7, 2)"``); step 1 is left out."""
-    step = "" if s.step in (None, 1) else f", {s.step}"
-    return f"{function}({s.start}, {s.stop}{step})"
 
 
 def _proven_text(d: Derivation) -> str:

@@ -136,6 +136,7 @@ ROWGEMM = [
     pytest.param("13x12", "3x2", {"stride": "3x2", "dilation": "2x1", "padding": "3:0x0:2"}, id="mixed"),
     pytest.param("9x8", "1x3", {"padding": 1}, id="one-filter-row"),
     pytest.param("9x8", "3x1", {"stride": 2}, id="one-filter-column"),
+    pytest.param("5x40", "3x3", {"padding": "0x1"}, id="wide-rows"),  # grad_filter by taps, not the band
 ]
 
 
@@ -214,6 +215,10 @@ def test_banded_strategies_nan_and_inf_reach_only_their_windows(strategy, case):
     taps = symconv.load_kernel(d, "taps")
     np.testing.assert_array_equal(O, taps.forward(X, F))
     np.testing.assert_array_equal(dX, taps.grad_input(F, G))
+    if strategy == "rowgemm":
+        # grad_filter (band or taps) multiplies padded zeros as the taps do: the same non-finite entries.
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(np.isfinite(k.grad_filter(X, G)), np.isfinite(taps.grad_filter(X, G)))
     if strategy == "matrix":
         # grad_filter reads only window pairs, so needs no taps path: the chain rule's own
         # non-finite entries (padding is no term, so inf in G never meets a padded zero).
