@@ -14,7 +14,8 @@ from .errors import SpecError
 from .spec import ConvSpec, compact, show
 from .version import __version__
 
-# Every strategy computes the same proven closed forms; they differ in how the work is laid out.
+# Every strategy computes the proven formulas (closed forms, or the chain-rule expansion term for
+# term); they differ in how the work is laid out.
 STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm", "matrix")
 BATCHLAST_MAX_OUTPUT = 1024  # output elements per sample up to which batch-last tap loops win
 # rowgemm multiplies by a banded matrix: per output it does padded width / filter width times
@@ -24,10 +25,10 @@ ROWGEMM_MAX_EXCESS = 24
 # times the taps' multiply-adds, in one BLAS call with no copies; it wins while the matrix
 # stays small enough to build at every call and sit in cache (measured up to 16x16 with 3x3).
 MATRIX_MAX_ENTRIES = 65536
-ROWGEMM_MIN_OUTPUT = 100
+ROWGEMM_MIN_OUTPUT = 100  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
 # rowgemm's grad_filter runs the banded GEMM up to this excess, and the taps (np.einsum) above:
 # measured faster at W2 (excess 5.6), slower at W3 (21).
-ROWGEMM_BAND_FILTER_MAX_EXCESS = 10  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
+ROWGEMM_BAND_FILTER_MAX_EXCESS = 10
 
 
 def strategies_for(spec: ConvSpec) -> tuple[str, ...]:
@@ -163,11 +164,11 @@ def _columns(spec: ConvSpec) -> dict:
     of the (C_in, N, *padded) input over the spatial axes with span ``d*(K-1) + 1``, every
     ``s``-th window and every ``d``-th element of it, reordered to (C_in, *filter, N, *output)."""
     r = spec.rank
-    steps = [f"::{s}" for s in spec.stride] + [f"::{d}" for d in spec.dilation]
+    steps = [":" if v == 1 else f"::{v}" for v in spec.stride + spec.dilation]
     return dict(
         span=tuple(d * (k - 1) + 1 for d, k in zip(spec.dilation, spec.filter)),
         axes=tuple(range(2, 2 + r)),
-        steps=", ".join([":", ":"] + [s.replace("::1", ":") for s in steps]),
+        steps=", ".join([":", ":"] + steps),
         order=(0,) + tuple(range(2 + r, 2 + 2 * r)) + (1,) + tuple(range(2, 2 + r)),
     )
 
