@@ -26,6 +26,8 @@ CHANNELS = [
                  id="2d-groups-bias"),
     pytest.param("10", "3", {"stride": 2, "dilation": 2, "in_channels": 3, "out_channels": 3, "groups": 3}, id="1d-depthwise"),
     pytest.param("4x5x3", "2x2x2", {"padding": "1:0x0:1x2", "in_channels": 2, "out_channels": 3}, id="3d-padded"),
+    pytest.param("40x9", "3x2", {"stride": "12x1", "dilation": "1x11", "padding": "0x5", "in_channels": 2,
+                                 "out_channels": 2}, id="2d-two-digit-steps"),
 ]
 
 
