@@ -16,6 +16,7 @@ from .emit import build_pdf, write_chain, write_entry
 from .expression import file_name, parse_assignments, parse_expression
 from .errors import SpecError, SymconvError
 from .general import proof_lines, prove_general
+from .kernelgen import STRATEGIES, choose_strategy
 from .pipeline import DEFAULT_MAX_TERMS, Derivation, derive
 from .progress import NULL, Progress, StderrBar
 from .render import render_chain_latex
@@ -79,6 +80,11 @@ def main() -> None:
 )
 @click.option("--full", is_flag=True, help="List every element in the document (default: long listings show their ends).")
 @click.option("--general", is_flag=True, help="Add the proof for all sizes (symconv prove --general) to the document.")
+@click.option(
+    "--strategy", type=click.Choice(("auto",) + STRATEGIES), default="auto", show_default=True,
+    help="How the kernel lays out its work: auto chooses per layer (the kernel's docstring says which and why); "
+         "matrix, rowgemm (2-D), batchlast and taps apply without channels, gemm and taps with channels.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
     "--progress/--no-progress", "progress_flag", default=None,
@@ -87,7 +93,7 @@ def main() -> None:
 def derive_command(
     input_: str, filter_: str, stride: str, dilation: str, padding: str, in_channels: str | None,
     out_channels: str | None, groups: str | None, batch: str | None, bias: bool, lang: str, pdf: bool, out: str,
-    max_terms: int, full: bool, general: bool, quiet: bool, progress_flag: bool | None,
+    max_terms: int, full: bool, general: bool, strategy: str, quiet: bool, progress_flag: bool | None,
 ) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
 
@@ -108,12 +114,13 @@ def derive_command(
             out_channels=out_channels, groups=groups, batch=batch, bias=bias, max_terms=max_terms, progress=bar,
         )
         bar.stage("write the document and kernel", 0)
-        written = write_entry(d, out, lang, full, general)
+        chosen = None if strategy == "auto" else strategy
+        written = write_entry(d, out, lang, full, general, chosen)
     except SymconvError as e:
         bar.close()
         _fail(e)
     bar.close()
-    for line in report(d, [str(p) for p in written.paths]):
+    for line in report(d, [str(p) for p in written.paths], chosen):
         click.echo(line)
     if pdf:
         try:
@@ -130,8 +137,9 @@ def _progress(quiet: bool, forced: bool | None) -> Progress:
     return StderrBar(stream) if show and not quiet else NULL
 
 
-def report(d: Derivation, paths: list[str]) -> list[str]:
-    """The lines ``symconv derive`` prints."""
+def report(d: Derivation, paths: list[str], strategy: str | None = None) -> list[str]:
+    """The lines ``symconv derive`` prints: the layer, the proof and, when files were written,
+    the kernel's strategy (``strategy``, or chosen per layer) and the files."""
     proven = ", ".join(_proven(p) for p in d.proof.parts)
     lines = [
         f"layer:  {d.layer.describe()}",
@@ -139,6 +147,9 @@ def report(d: Derivation, paths: list[str]) -> list[str]:
         f"proven: {proven} identities; exact (expand(expansion - closed form) == 0)",
         f"        for {_scope(d)}",
     ]
+    if paths:
+        how = "given by --strategy" if strategy else "chosen for this layer; the kernel's docstring says why"
+        lines.append(f"kernel: {choose_strategy(d.layer, strategy)[0]} strategy ({how})")
     return lines + [("wrote:  " if i == 0 else "        ") + path for i, path in enumerate(paths)]
 
 

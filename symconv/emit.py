@@ -38,29 +38,33 @@ def document_name(d: Derivation, lang: str) -> str:
     return f"{d.layer.name}.tex" if lang == "en" else f"{d.layer.name}_{lang}.tex"
 
 
-def entry_files(d: Derivation, out: Path, lang: str = "en", full: bool = False, general: bool = False) -> dict[Path, str]:
+def entry_files(
+    d: Derivation, out: Path, lang: str = "en", full: bool = False, general: bool = False, strategy: str | None = None,
+) -> dict[Path, str]:
     """``{path: text}`` for one spec's entry under ``<out>/<name>/``: the document, the kernel
-    ``<name>.py`` and its tests ``test_<name>.py``."""
+    ``<name>.py`` (its work laid out by ``strategy``, ``None``: chosen per layer) and its tests
+    ``test_<name>.py``."""
     name = d.layer.name
     if not name.isidentifier():  # it reaches generated Python as a module name
         raise SpecError("--input", f"the layer name {name!r} is not a Python identifier")
     folder = Path(out) / name
     return {
         folder / document_name(d, lang): render_latex(d, lang, full, general),
-        folder / f"{name}.py": render_numpy(d),
+        folder / f"{name}.py": render_numpy(d, strategy),
         folder / f"test_{name}.py": render_kernel_tests(d),
     }
 
 
 def write_entry(
     d: Derivation, out: str | os.PathLike = "generated", lang: str = "en", full: bool = False, general: bool = False,
+    strategy: str | None = None,
 ) -> Written:
     """Render ``d`` and write its entry under ``out``.
 
     Everything is rendered (and the proof checked) before the disk is touched, and the files
     are replaced together (:func:`write_files_atomic`): a failure leaves the previous entry.
     """
-    files = entry_files(d, Path(out), lang, full, general)
+    files = entry_files(d, Path(out), lang, full, general, strategy)
     folder = next(iter(files)).parent
     _make_folder(folder)
     write_files_atomic(files)

@@ -58,7 +58,7 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
     if strategy is not None:
         if strategy not in strategies_for(spec):
             raise SpecError(
-                "strategy",
+                "--strategy",
                 f"{strategy!r} does not apply to {spec.name}; choose one of {', '.join(strategies_for(spec))}",
             )
         return strategy, "chosen by the caller"

@@ -20,6 +20,7 @@ def test_main_job_prints_report_and_writes_both_files(runner, tmp_path):
     assert lines[1] == "output: 2x2"
     assert lines[2] == "proven: dL/dF 4 of 4, dL/dX 9 of 9 identities; exact (expand(expansion - closed form) == 0)"
     assert lines[3] == "        for every element, one sample (samples are independent)"
+    assert lines[4] == "kernel: matrix strategy (chosen for this layer; the kernel's docstring says why)"
     folder = tmp_path / "out" / "conv2d_i3x3_f2x2"
     assert sorted(p.name for p in folder.iterdir()) == [
         "conv2d_i3x3_f2x2.py", "conv2d_i3x3_f2x2.tex", "test_conv2d_i3x3_f2x2.py",
@@ -110,10 +111,26 @@ def test_output_path_occupied_by_a_file(runner, tmp_path):
     assert (tmp_path / "out").read_text() == "not a folder"
 
 
+@pytest.mark.parametrize("strategy", ["taps", "batchlast", "rowgemm", "matrix"])
+def test_strategy_option_writes_that_kernel(runner, tmp_path, strategy):
+    import numpy as np
+
+    import symconv
+
+    result = runner.invoke(main, derive_args(tmp_path, "--input", "6x5", "--filter", "3x2", "--strategy", strategy))
+    assert result.exit_code == 0, result.output
+    assert f"kernel: {strategy} strategy (given by --strategy)" in result.output
+    kernel = symconv.load_kernel(tmp_path / "out" / "conv2d_i6x5_f3x2")
+    assert f"Strategy: {strategy} (chosen by the caller)." in kernel.__doc__
+    auto = symconv.load_kernel(symconv.derive("6x5", "3x2"))
+    X, F = np.random.default_rng(3).standard_normal((2, 6, 5)), np.random.default_rng(4).standard_normal((3, 2))
+    np.testing.assert_allclose(kernel.forward(X, F), auto.forward(X, F), rtol=1e-12, atol=1e-12)
+
+
 def test_help_describes_every_option(runner):
     result = runner.invoke(main, ["derive", "--help"])
     assert result.exit_code == 0
-    for option in ("--input", "--filter", "--stride", "--dilation", "--padding", "--out"):
+    for option in ("--input", "--filter", "--stride", "--dilation", "--padding", "--out", "--strategy"):
         assert option in result.output
 
 
