@@ -138,7 +138,7 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         placement_target=_slices(target),
         input_taps=[_tap(rotated(k), spec.gradient_window(k)) for k in spec.taps()],
         padded_input=spec.padded_input,
-        input_crop=_slices(tuple(slice(lo, lo + n) for n, (lo, _) in zip(spec.input, spec.padding))),
+        input_crop=_slices(spec.input_window),
         rowgemm=_rowgemm(spec) if chosen == "rowgemm" else None,
         columns=_columns(spec) if chosen == "gemm" else None,
     )
@@ -166,7 +166,7 @@ def _columns(spec: ConvSpec) -> dict:
     r = spec.rank
     steps = [":" if v == 1 else f"::{v}" for v in spec.stride + spec.dilation]
     return dict(
-        span=tuple(d * (k - 1) + 1 for d, k in zip(spec.dilation, spec.filter)),
+        span=spec.extent,
         axes=tuple(range(2, 2 + r)),
         steps=", ".join([":", ":"] + steps),
         order=(0,) + tuple(range(2 + r, 2 + 2 * r)) + (1,) + tuple(range(2, 2 + r)),

@@ -466,6 +466,11 @@ class ConvSpec:
         """Length of X padded by ``(lo, hi)``: ``I + lo + hi``."""
         return tuple(i + lo + hi for i, (lo, hi) in zip(self.input, self.padding))
 
+    @property
+    def input_window(self) -> tuple[slice, ...]:
+        """Where X itself sits in the padded X: ``lo : lo + I`` per axis."""
+        return tuple(slice(lo, lo + i) for i, (lo, _) in zip(self.input, self.padding))
+
     def tap_window(self, k: Index) -> tuple[slice, ...]:
         """The outputs' reads through tap ``k`` in the padded X: ``d*k :: s``, ``O`` of them."""
         return tuple(

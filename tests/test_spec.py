@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import numpy as np
 import pytest
 
 import symconv
@@ -390,3 +391,12 @@ def test_direct_construction_validates(kwargs, option):
         # if construction does not raise, the spec must at least be internally consistent
         pytest.fail(f"accepted {spec!r} with output {spec.output} for a rank-{spec.rank} input")
     assert str(info.value).startswith(option + ": ")
+
+
+def test_input_window_is_where_x_sits_in_the_padded_input():
+    spec = ConvSpec.parse("7x5", "3x3", padding="2:1x0:3")
+    assert spec.padded_input == (10, 8)
+    assert spec.input_window == (slice(2, 9), slice(0, 5))
+    padded = np.zeros(spec.padded_input)
+    padded[spec.input_window] = 1
+    assert padded.sum() == 35 and padded[0].sum() == 0 and padded[:, 5:].sum() == 0
