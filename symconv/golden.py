@@ -16,15 +16,26 @@ from pathlib import Path
 from .emit import build_pdf, render_page, write_entry
 from .pipeline import derive
 
-# (input, filter, options): the tutorial's case, a 1-D and a 3-D one, a strided layer with
-# asymmetric padding, a grouped layer with bias, and a dilated depthwise one.
-GOLDEN_SPECS: tuple[tuple[str, str, dict], ...] = (
-    ("3x3", "2x2", {}),
-    ("5", "2", {}),
-    ("4x5x6", "2x2x3", {}),
-    ("7x7", "3x3", {"stride": "2", "padding": "1:0x2:1"}),
-    ("7x7", "3x3", {"stride": "2", "padding": "1", "in_channels": 4, "out_channels": 6, "groups": 2, "bias": True}),
-    ("10", "3", {"stride": "2", "dilation": "2", "in_channels": 3, "out_channels": 3, "groups": 3}),
+# (input, filter, options, strategy): the tutorial's case, a 1-D and a 3-D one, a strided layer
+# with asymmetric padding, a grouped layer with bias, and a dilated depthwise one, each with the
+# strategy chosen for it (None); then one layer per strategy the automatic choice would not pick
+# for these sizes, forced, each with stride != dilation, dilation > 1, a remainder r >= d (so a
+# missing crop shows), asymmetric padding, and with channels two channels of each kind per group
+# (so a naive channel transpose shows): the golden record holds every strategy's code.
+GOLDEN_SPECS: tuple[tuple[str, str, dict, str | None], ...] = (
+    ("3x3", "2x2", {}, None),
+    ("5", "2", {}, None),
+    ("4x5x6", "2x2x3", {}, None),
+    ("7x7", "3x3", {"stride": "2", "padding": "1:0x2:1"}, None),
+    ("7x7", "3x3", {"stride": "2", "padding": "1", "in_channels": 4, "out_channels": 6, "groups": 2, "bias": True},
+     None),
+    ("10", "3", {"stride": "2", "dilation": "2", "in_channels": 3, "out_channels": 3, "groups": 3}, None),
+    ("10x7", "2x3", {"stride": "3x2", "dilation": "2x1", "padding": "0:1x1:0"}, None),
+    ("13", "3", {"stride": "3", "dilation": "2", "padding": "2:1"}, "taps"),
+    ("9x10", "3x2", {"stride": "3", "dilation": "2", "padding": "1:0x0:2"}, "batchlast"),
+    ("11x10", "3x2", {"stride": "3x2", "dilation": "2x1", "padding": "2:0x0:1"}, "rowgemm"),
+    ("7x6", "2x3", {"stride": "3x1", "dilation": "2x1", "padding": "1:0x0:1", "in_channels": 4, "out_channels": 4,
+                    "groups": 2, "bias": True}, "taps"),
 )
 
 
@@ -35,10 +46,10 @@ GOLDEN_CHINESE = ("conv2d_i3x3_f2x2",)
 def regenerate(out: str | Path = "generated") -> list[Path]:
     """Write every golden entry under ``out``; return the paths written."""
     paths: list[Path] = []
-    for input_, filter_, options in GOLDEN_SPECS:
+    for input_, filter_, options, strategy in GOLDEN_SPECS:
         d = derive(input_, filter_, **options)
         for lang in ("en", "zh") if d.spec.name in GOLDEN_CHINESE else ("en",):
-            paths.extend(p for p in write_entry(d, out, lang).paths if p not in paths)
+            paths.extend(p for p in write_entry(d, out, lang, strategy=strategy).paths if p not in paths)
     return paths
 
 
