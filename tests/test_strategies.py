@@ -11,19 +11,33 @@ import symconv
 from symconv.kernelgen import choose_strategy, strategies_for
 
 import reference as ref
+from conftest import check_finite_differences
 
+# Layers on which each classic convolution-gradient bug changes the result (see
+# test_cases_can_see_every_classic_bug): stride != dilation (an unswapped stride and dilation
+# in dL/dF), dilation > 1 (K-1 for d(K-1)), a remainder r >= d (a missing crop of dL/dF), a
+# stride beyond the filter's reach (interior rows no window reads), padding beyond the reach
+# (negative gradient paddings), and groups with two or more channels of each kind (a naive
+# per-group channel transpose).
 SINGLE = [
     pytest.param("5", "2", {}, id="1d"),
     pytest.param("3x3", "2x2", {}, id="2d-tutorial"),
-    pytest.param("4x5x6", "2x2x3", {}, id="3d"),
+    pytest.param("13", "3", {"stride": 3, "dilation": 2, "padding": "2:1"}, id="1d-remainder-beyond-dilation"),
     pytest.param("7x7", "3x3", {"stride": 2, "padding": "1:0x2:1"}, id="2d-strided-padded"),
-    pytest.param("9", "3", {"stride": 2, "dilation": 2}, id="1d-dilated-holes"),
-    pytest.param("8x5", "3x2", {"stride": "3x2", "dilation": "2x1", "padding": "3:0x0:2"}, id="2d-mixed"),
+    pytest.param("11x10", "3x2", {"stride": "3x2", "dilation": "2x1", "padding": "2:0x0:1"}, id="2d-mixed"),
+    pytest.param("10x9", "2x2", {"stride": "4x3"}, id="2d-stride-beyond-reach"),
+    pytest.param("6x7", "2x2", {"padding": "4:5x3:6"}, id="2d-padding-beyond-reach"),
+    pytest.param("4x5x6", "2x2x3", {}, id="3d"),
+    pytest.param("7x5x6", "2x3x2", {"stride": "3x1x2", "dilation": "2x1x1", "padding": "1:0x0:2x1"}, id="3d-mixed"),
     pytest.param("40x40", "3x3", {"padding": "same"}, id="2d-large-same"),
 ]
 CHANNELS = [
+    pytest.param("7x6", "2x3", {"stride": "3x1", "dilation": "2x1", "padding": "1:0x0:1", "in_channels": 4,
+                                "out_channels": 4, "groups": 2, "bias": True}, id="2d-groups-bias"),
     pytest.param("7x7", "3x3", {"stride": 2, "padding": 1, "in_channels": 4, "out_channels": 6, "groups": 2, "bias": True},
-                 id="2d-groups-bias"),
+                 id="2d-groups-3to2"),
+    pytest.param("12", "3", {"stride": 3, "dilation": 2, "padding": "1:2", "in_channels": 6, "out_channels": 4,
+                             "groups": 2}, id="1d-groups-remainder"),
     pytest.param("10", "3", {"stride": 2, "dilation": 2, "in_channels": 3, "out_channels": 3, "groups": 3}, id="1d-depthwise"),
     pytest.param("4x5x3", "2x2x2", {"padding": "1:0x0:1x2", "in_channels": 2, "out_channels": 3}, id="3d-padded"),
     pytest.param("40x9", "3x2", {"stride": "12x1", "dilation": "1x11", "padding": "0x5", "in_channels": 2,
@@ -47,41 +61,113 @@ def _adjoint(k, X, F, G):
     assert np.vdot(F, k.grad_filter(X, G)) == pytest.approx(lhs, rel=1e-10, abs=1e-10)
 
 
-@pytest.mark.parametrize("input, filter, options", SINGLE)
-def test_single_channel_strategies_match_reference(input, filter, options):
-    d, kernels = _kernels(input, filter, options)
-    spec = d.spec
-    rng = np.random.default_rng(len(input) * 31 + len(options))
+def _per_strategy(cases):
+    """One parameter per (strategy, layer) where the strategy applies: a failure names both."""
+    out = []
+    for case in cases:
+        input, filter, options = case.values
+        spec = symconv.ConvSpec.parse(input, filter, **options)
+        out += [pytest.param(name, *case.values, id=f"{name}-{case.id}") for name in strategies_for(spec)]
+    return out
+
+
+def _single_data(spec, seed):
+    rng = np.random.default_rng(seed)
     X = rng.standard_normal((2, 3) + spec.input)
     F = rng.standard_normal(spec.filter)
     G = rng.standard_normal((2, 3) + spec.output)
-    dF = sum(ref.grad_filter(X[b], G[b], spec) for b in np.ndindex(2, 3))
-    for name, k in kernels.items():
-        for b in [(0, 0), (1, 2)]:
-            np.testing.assert_allclose(k.forward(X, F)[b], ref.forward(X[b], F, spec), rtol=1e-12, atol=1e-12, err_msg=name)
-            np.testing.assert_allclose(k.grad_input(F, G)[b], ref.grad_input(F, G[b], spec), rtol=1e-12, atol=1e-12, err_msg=name)
-        np.testing.assert_allclose(k.grad_filter(X, G), dF, rtol=1e-11, atol=1e-11, err_msg=name)
-        np.testing.assert_allclose(k.forward(X[0, 0], F), ref.forward(X[0, 0], F, spec), rtol=1e-12, atol=1e-12)
-        _adjoint(k, X, F, G)
+    return X, F, G
 
 
-@pytest.mark.parametrize("input, filter, options", CHANNELS)
-def test_channel_strategies_match_reference(input, filter, options):
-    d, kernels = _kernels(input, filter, options)
-    spec = d.spec
-    rng = np.random.default_rng(len(input) * 17 + len(options))
+def _channel_data(spec, seed):
+    rng = np.random.default_rng(seed)
     X = rng.standard_normal((3, spec.c_in) + spec.input)
     F = rng.standard_normal(spec.f_shape)
     G = rng.standard_normal((3, spec.c_out) + spec.output)
-    for name, k in kernels.items():
-        np.testing.assert_allclose(k.forward(X, F), ref.forward_channels(X, F, spec), rtol=1e-12, atol=1e-12, err_msg=name)
-        np.testing.assert_allclose(k.grad_input(F, G), ref.grad_input_channels(F, G, spec), rtol=1e-12, atol=1e-12, err_msg=name)
-        np.testing.assert_allclose(k.grad_filter(X, G), ref.grad_filter_channels(X, G, spec), rtol=1e-12, atol=1e-12, err_msg=name)
-        if spec.bias:
-            b = rng.standard_normal(spec.c_out)
-            np.testing.assert_allclose(k.forward(X, F, b), ref.forward_channels(X, F, spec, b), rtol=1e-12, atol=1e-12)
-            np.testing.assert_allclose(k.grad_bias(G), ref.grad_bias_channels(G, spec), rtol=1e-12, atol=1e-12)
-        _adjoint(k, X, F, G)
+    return X, F, G
+
+
+def _kernel(strategy, input, filter, options):
+    d = _derivation(input, filter, tuple(sorted(options.items())))
+    k = symconv.load_kernel(d, strategy)
+    assert f"Strategy: {strategy} (chosen by the caller)." in k.__doc__
+    return d.spec, k
+
+
+@pytest.mark.parametrize("strategy, input, filter, options", _per_strategy(SINGLE))
+def test_single_channel_strategy_matches_reference(strategy, input, filter, options):
+    spec, k = _kernel(strategy, input, filter, options)
+    X, F, G = _single_data(spec, len(input) * 31 + len(options))
+    dF = sum(ref.grad_filter(X[b], G[b], spec) for b in np.ndindex(2, 3))
+    O, dX = k.forward(X, F), k.grad_input(F, G)
+    for b in np.ndindex(2, 3):
+        np.testing.assert_allclose(O[b], ref.forward(X[b], F, spec), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(dX[b], ref.grad_input(F, G[b], spec), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(k.grad_filter(X, G), dF, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(k.forward(X[0, 0], F), ref.forward(X[0, 0], F, spec), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("strategy, input, filter, options", _per_strategy(CHANNELS))
+def test_channel_strategy_matches_reference(strategy, input, filter, options):
+    spec, k = _kernel(strategy, input, filter, options)
+    X, F, G = _channel_data(spec, len(input) * 17 + len(options))
+    np.testing.assert_allclose(k.forward(X, F), ref.forward_channels(X, F, spec), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(k.grad_input(F, G), ref.grad_input_channels(F, G, spec), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(k.grad_filter(X, G), ref.grad_filter_channels(X, G, spec), rtol=1e-12, atol=1e-12)
+    if spec.bias:
+        b = np.random.default_rng(1).standard_normal(spec.c_out)
+        np.testing.assert_allclose(k.forward(X, F, b), ref.forward_channels(X, F, spec, b), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(k.grad_bias(G), ref.grad_bias_channels(G, spec), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("strategy, input, filter, options", _per_strategy(SINGLE + CHANNELS))
+def test_strategy_gradients_match_finite_differences(strategy, input, filter, options):
+    spec, k = _kernel(strategy, input, filter, options)
+    X, F, G = (_channel_data if spec.channelled else _single_data)(spec, 7)
+    check_finite_differences(k, X, F, G, np.random.default_rng(8))
+
+
+@pytest.mark.parametrize("strategy, input, filter, options", _per_strategy(SINGLE + CHANNELS))
+def test_strategy_passes_the_dot_product_test(strategy, input, filter, options):
+    spec, k = _kernel(strategy, input, filter, options)
+    X, F, G = (_channel_data if spec.channelled else _single_data)(spec, 9)
+    _adjoint(k, X, F, G)
+
+
+EVERY_BUG = (
+    "unswapped stride and dilation", "K-1 for d(K-1)", "missing crop of dL/dF (r >= d)",
+    "stride beyond the filter's reach", "padding beyond the filter's reach", "missing rotation",
+)
+CHANNEL_BUG = "naive per-group channel transpose"
+
+
+def _classic_bugs_seen(spec) -> set[str]:
+    """The classic bugs (conv-gradients.md section 6) that change some result of ``spec``."""
+    axes = list(zip(spec.stride, spec.dilation, spec.filter, spec.remainder, spec.padding))
+    seen = {
+        "unswapped stride and dilation": any(s != d for s, d, *_ in axes),
+        "K-1 for d(K-1)": any(d > 1 and k > 1 for _, d, k, *_ in axes),
+        "missing crop of dL/dF (r >= d)": any(r >= d for _, d, _, r, _ in axes),
+        "stride beyond the filter's reach": any(s > d * (k - 1) + 1 for s, d, k, *_ in axes),
+        "padding beyond the filter's reach": any(max(p) > d * (k - 1) for _, d, k, _, p in axes),
+        "missing rotation": any(k > 1 for _, _, k, *_ in axes),
+    }
+    if spec.channelled:
+        seen[CHANNEL_BUG] = spec.n_groups > 1 and spec.cg_in > 1 and spec.cg_out > 1
+    return {name for name, on in seen.items() if on}
+
+
+@pytest.mark.parametrize("strategy", symconv.STRATEGIES)
+def test_cases_can_see_every_classic_bug(strategy):
+    """Every strategy is tested on layers where each classic bug would change a result."""
+    for cases in (SINGLE, CHANNELS):
+        specs = [symconv.ConvSpec.parse(*c.values[:2], **c.values[2]) for c in cases]
+        specs = [s for s in specs if strategy in strategies_for(s)]
+        if not specs:
+            continue
+        seen = set().union(*map(_classic_bugs_seen, specs))
+        every = set(EVERY_BUG) | ({CHANNEL_BUG} if specs[0].channelled else set())
+        assert seen == every, f"{strategy}: no test layer can see {sorted(every - seen)}"
 
 
 @pytest.mark.parametrize("input, filter, options", SINGLE[1:2] + SINGLE[3:4] + CHANNELS[:1])
