@@ -7,7 +7,7 @@ Examples:
     True
 """
 
-from .errors import OutputError, ProofError, SpecError, SymconvError
+from .errors import KernelError, OutputError, ProofError, SpecError, SymconvError
 from .emit import Written, write_entry
 from .kernelgen import STRATEGIES
 from .kernels import load_kernel
@@ -19,6 +19,7 @@ from .version import __version__
 __all__ = [
     "ConvSpec",
     "Derivation",
+    "KernelError",
     "OutputError",
     "ProofError",
     "SpecError",

@@ -35,3 +35,7 @@ class ProofError(SymconvError):
 
 class OutputError(SymconvError):
     """The output folder cannot be written."""
+
+
+class KernelError(SymconvError, ImportError):
+    """A generated kernel module could not be imported (the message names its file)."""

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Optional, Union
 
 from .emit import write_text_atomic
+from .errors import KernelError
 from .pipeline import Derivation
 from .render import render_numpy
 
@@ -70,5 +71,12 @@ def _import(path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as e:
+        # All or nothing: a module that failed half-way must not be found by the next load.
+        sys.modules.pop(module_name, None)
+        if isinstance(e, Exception):
+            raise KernelError(f"cannot load the kernel {path}: {type(e).__name__}: {e}") from e
+        raise
     return module

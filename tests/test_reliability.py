@@ -261,6 +261,34 @@ def test_cache_name_depends_on_the_content(tmp_path, monkeypatch):
     assert a.__file__ != b.__file__ and "conv2d_i6x6_f3x3" in Path(a.__file__).name
 
 
+BROKEN = """
+import numpy as np
+
+
+def _helper():
+    return 1
+
+
+def forward(X, F):
+    return _helper()
+
+
+raise RuntimeError("half-way")
+"""
+
+
+def test_a_kernel_that_fails_to_load_leaves_nothing_behind(tmp_path):
+    path = tmp_path / "conv_broken.py"
+    path.write_text(BROKEN, encoding="utf-8")
+    before = set(sys.modules)
+    for _ in range(2):  # the second load fails the same way, not with a half-loaded module
+        with pytest.raises(symconv.KernelError, match=r"cannot load the kernel .*conv_broken\.py: RuntimeError: half-way"):
+            symconv.load_kernel(path)
+        assert set(sys.modules) == before
+    path.write_text(BROKEN.replace('raise RuntimeError("half-way")', ""), encoding="utf-8")
+    assert symconv.load_kernel(path).forward(None, None) == 1
+
+
 # -- packaging --------------------------------------------------------------------------------
 def test_python_dash_m_and_version():
     run = subprocess.run([sys.executable, "-m", "symconv", "--version"], capture_output=True, text=True, check=True)
