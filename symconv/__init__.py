@@ -1,5 +1,14 @@
 """symconv: derive, prove and generate backpropagation through convolution layers.
 
+The package is laid out as its flow (see the README's architecture section)::
+
+    layer/       ConvSpec, the table of layer options, every index formula once
+    derivation/  symbols -> model -> gradients -> closed forms -> proofs -> Derivation
+    render/      Derivation -> text (LaTeX documents, NumPy kernels; strategies)
+    io/          text -> files (atomic writes, PDF builds, importing kernels)
+    chain/       symconv chain: parse -> evaluate -> text | LaTeX
+    api.py       the public functions, composing the stages; cli.py the command over them
+
 Examples:
     >>> import symconv
     >>> d = symconv.derive("3x3", "2x2")
@@ -7,16 +16,15 @@ Examples:
     True
 """
 
-from .errors import KernelError, OutputError, ProofError, SpecError, SymconvError
-from .emit import Written, write_entry
-from .kernelgen import STRATEGIES
-from .kernels import load_kernel
-from .pipeline import Derivation, derive
-from .render import render_latex, render_numpy
-from .spec import ConvSpec
+from .api import Written, load_kernel, render_latex, render_numpy, write_entry
+from .derivation import Derivation, derive
+from .errors import ChainError, KernelError, OutputError, ProofError, SpecError, SymconvError
+from .layer import ConvSpec
+from .render import STRATEGIES
 from .version import __version__
 
 __all__ = [
+    "ChainError",
     "ConvSpec",
     "Derivation",
     "KernelError",

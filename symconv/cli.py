@@ -11,19 +11,18 @@ import sys
 
 import click
 
-from .chain import chain_table, evaluate
-from .emit import build_pdf, write_chain, write_entry
-from .expression import file_name, parse_assignments, parse_expression
-from .errors import SpecError, SymconvError
-from .general import proof_lines, prove_general
-from .kernelgen import STRATEGIES, choose_strategy
-from .pipeline import DEFAULT_MAX_TERMS, Derivation, derive
-from .progress import NULL, Progress, StderrBar
-from .render import render_chain_latex
-from .spec import show
-from .version import __version__
+from pathlib import Path
 
-SIZE_HELP = "positive integers joined by 'x' (5, 3x3, 4x5x6)"
+from .api import Written, write_entry
+from .chain import chain_table, evaluate, file_name, parse_assignments, parse_expression, render_chain_latex
+from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
+from .derivation.general import proof_lines, prove_general
+from .errors import SpecError, SymconvError
+from .io import build_pdf, write_files
+from .layer import OPTIONS, show
+from .progress import NULL, Progress, StderrBar
+from .render import STRATEGIES
+from .version import __version__
 
 
 class OneLineErrors(click.Group):
@@ -53,20 +52,22 @@ def main() -> None:
     """
 
 
+def layer_options(command):
+    """The layer options of ``layer.OPTIONS`` as click options (the table's order, flags and help)."""
+    for option in reversed(OPTIONS):
+        if option.switch:
+            decorator = click.option(f"{option.flag}/--no-{option.flag[2:]}", option.name, default=option.default,
+                                     show_default=True, help=option.help)
+        else:
+            default = {} if option.default is None else dict(default=str(option.default), show_default=True)
+            decorator = click.option(option.flag, option.name, required=option.required, metavar=option.metavar,
+                                     help=option.help, **default)
+        command = decorator(command)
+    return command
+
+
 @main.command("derive")
-@click.option("--input", "input_", required=True, metavar="SIZE", help=f"Input size: {SIZE_HELP}.")
-@click.option("--filter", "filter_", required=True, metavar="SIZE", help="Filter size, same number of axes as --input.")
-@click.option("--stride", default="1", show_default=True, metavar="S", help="Stride: one value (2) or one per axis (2x1).")
-@click.option("--dilation", default="1", show_default=True, metavar="D", help="Dilation: one value (2) or one per axis (2x1).")
-@click.option(
-    "--padding", default="0", show_default=True, metavar="P",
-    help="Zero padding: 1, per axis 1x2, per side and axis 1:0x2:1 (lo:hi), or valid, same (stride 1), full.",
-)
-@click.option("--in-channels", metavar="C", help="Input channels (gives tensors PyTorch's (N, C, ...) layout).")
-@click.option("--out-channels", metavar="C", help="Output channels.")
-@click.option("--groups", metavar="G", help="Channel groups; must divide both channel counts (depthwise: groups = in-channels).")
-@click.option("--batch", metavar="N", help="Samples in the symbolic derivation (default 1; kernels take any batch).")
-@click.option("--bias/--no-bias", default=False, show_default=True, help="Add a bias per output channel, and dL/db.")
+@layer_options
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the document: en (pdflatex) or zh (Chinese: xelatex + ctex).")
 @click.option("--pdf", is_flag=True, help="Also build the PDF with latexmk (needs TeX Live).")
@@ -91,9 +92,8 @@ def main() -> None:
     help="Force the progress bar on stderr on or off (default: on when stderr is a terminal, for work over a second).",
 )
 def derive_command(
-    input_: str, filter_: str, stride: str, dilation: str, padding: str, in_channels: str | None,
-    out_channels: str | None, groups: str | None, batch: str | None, bias: bool, lang: str, pdf: bool, out: str,
-    max_terms: int, full: bool, general: bool, strategy: str, quiet: bool, progress_flag: bool | None,
+    lang: str, pdf: bool, out: str, max_terms: int, full: bool, general: bool, strategy: str, quiet: bool,
+    progress_flag: bool | None, **layer: object,
 ) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
 
@@ -108,19 +108,16 @@ def derive_command(
         --in-channels 4 --out-channels 6 --groups 2 --bias
     """
     bar = _progress(quiet, progress_flag)
+    chosen = None if strategy == "auto" else strategy
     try:
-        d = derive(
-            input_, filter_, stride=stride, dilation=dilation, padding=padding, in_channels=in_channels,
-            out_channels=out_channels, groups=groups, batch=batch, bias=bias, max_terms=max_terms, progress=bar,
-        )
+        d = derive(**_given(layer), max_terms=max_terms, progress=bar)
         bar.stage("write the document and kernel", 0)
-        chosen = None if strategy == "auto" else strategy
         written = write_entry(d, out, lang, full, general, chosen)
     except SymconvError as e:
         bar.close()
         _fail(e)
     bar.close()
-    for line in report(d, [str(p) for p in written.paths], chosen):
+    for line in report(d, written, chosen is not None):
         click.echo(line)
     if pdf:
         try:
@@ -137,9 +134,14 @@ def _progress(quiet: bool, forced: bool | None) -> Progress:
     return StderrBar(stream) if show and not quiet else NULL
 
 
-def report(d: Derivation, paths: list[str], strategy: str | None = None) -> list[str]:
+def _given(layer: dict) -> dict:
+    """The layer options the user gave (click passes None for the others: they keep the table's defaults)."""
+    return {name: value for name, value in layer.items() if value is not None}
+
+
+def report(d: Derivation, written: Written | None = None, forced: bool = False) -> list[str]:
     """The lines ``symconv derive`` prints: the layer, the proof and, when files were written,
-    the kernel's strategy (``strategy``, or chosen per layer) and the files."""
+    the kernel's strategy (as the entry records it; ``forced``: given by --strategy) and the files."""
     proven = ", ".join(_proven(p) for p in d.proof.parts)
     lines = [
         f"layer:  {d.layer.describe()}",
@@ -147,10 +149,11 @@ def report(d: Derivation, paths: list[str], strategy: str | None = None) -> list
         f"proven: {proven} identities; exact (expand(expansion - closed form) == 0)",
         f"        for {_scope(d)}",
     ]
-    if paths:
-        how = "given by --strategy" if strategy else "chosen for this layer; the kernel's docstring says why"
-        lines.append(f"kernel: {choose_strategy(d.layer, strategy)[0]} strategy ({how})")
-    return lines + [("wrote:  " if i == 0 else "        ") + path for i, path in enumerate(paths)]
+    if written is None:
+        return lines
+    how = "given by --strategy" if forced else "chosen for this layer; the kernel's docstring says why"
+    lines.append(f"kernel: {written.strategy} strategy ({how})")
+    return lines + [("wrote:  " if i == 0 else "        ") + str(path) for i, path in enumerate(written.paths)]
 
 
 def _proven(part) -> str:
@@ -196,7 +199,9 @@ def chain_command(expression: str, at: str, out: str | None) -> None:
     """
     try:
         result = evaluate(parse_expression(expression), parse_assignments(at))
-        path = None if out is None else write_chain(render_chain_latex(result), file_name(result.expression), out)
+        path = None if out is None else Path(out) / file_name(result.expression)
+        if path is not None:
+            write_files({path: render_chain_latex(result)})
     except SymconvError as e:
         _fail(e)
     for line in chain_table(result):
@@ -229,6 +234,6 @@ def prove_command(general: bool, rank: int, input_: str | None, filter_: str | N
         d = derive(input_, filter_)
     except SymconvError as e:
         _fail(e)
-    for line in report(d, [])[:4]:
+    for line in report(d):
         click.echo(line)
     sys.exit(0 if d.proof.holds else 1)

@@ -29,6 +29,21 @@ class SpecError(SymconvError, ValueError):
         self.option = option
 
 
+class ChainError(SymconvError, ValueError):
+    """An expression or a point ``symconv chain`` cannot use (exit code 2).
+
+    Args:
+        option: ``expression`` or ``--at``.
+        message: what is wrong and what is allowed.
+    """
+
+    exit_code = 2
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option
+
+
 class ProofError(SymconvError):
     """An identity between an expansion and its closed form did not hold."""
 

@@ -13,8 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .emit import build_pdf, render_page, write_entry
-from .pipeline import derive
+from .api import write_entry
+from .derivation import derive
+from .io import build_pdf, render_page
 
 # (input, filter, options, strategy): the tutorial's case, a 1-D and a 3-D one, a strided layer
 # with asymmetric padding, a grouped layer with bias, and a dilated depthwise one, each with the

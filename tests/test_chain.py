@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import require_tool
-from symconv.chain import ChainError, chain_table, evaluate, parse_assignments, parse_expression, to_text
-from symconv.emit import write_chain
-from symconv.expression import file_name
-from symconv.render import render_chain_latex
+from symconv.errors import ChainError
+from symconv.chain import chain_table, evaluate, parse_assignments, parse_expression, to_text
+from symconv.io import write_files
+from symconv.chain import file_name
+from symconv.chain import render_chain_latex
 from symconv.cli import main
 from symconv.errors import SymconvError
 
@@ -322,7 +323,8 @@ def test_document_is_deterministic():
 )
 def test_document_compiles(pdflatex, tmp_path, expression, at):
     result = run(expression, at)
-    path = write_chain(render_chain_latex(result), file_name(result.expression), tmp_path)
+    path = tmp_path / file_name(result.expression)
+    write_files({path: render_chain_latex(result)})
     run_ = subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", path.name],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import symconv.forms
+import symconv.derivation.forms
 from symconv.cli import main
 
 
@@ -94,7 +94,7 @@ def test_missing_option_is_a_one_line_usage_error(runner, tmp_path):
 
 
 def test_failed_proof_names_the_element_and_writes_nothing(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(symconv.forms, "rot180", lambda a: a)  # a closed form without the flip
+    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)  # a closed form without the flip
     result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2"))
     assert result.exit_code == 1
     assert result.output.startswith("Error: dL/dX: ")
@@ -157,9 +157,9 @@ def test_unknown_language_is_a_usage_error(runner, tmp_path):
 
 
 def test_pdf_without_tex_names_the_debian_packages_and_keeps_the_tex(runner, tmp_path, monkeypatch):
-    import symconv.emit
+    import symconv.io.pdf
 
-    monkeypatch.setattr(symconv.emit.shutil, "which", lambda name: None)
+    monkeypatch.setattr(symconv.io.pdf.shutil, "which", lambda name: None)
     result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2", "--pdf"))
     assert result.exit_code == 1
     assert "Error: --pdf: latexmk and pdflatex not found; on Debian: apt-get install texlive-latex-base" in result.output

@@ -9,8 +9,8 @@ import pytest
 import sympy
 
 import symconv
-from symconv import printing
-from symconv.model import F, G, X
+from symconv.render import printing
+from symconv.derivation.symbols import F, G, X
 
 BASES = {"X": X, "F": F, "G": G}
 

@@ -11,7 +11,7 @@ import sympy
 from conftest import require_tool
 import symconv
 import symconv.cli
-from symconv import general as g
+from symconv.derivation import general as g
 from symconv.cli import main
 
 
@@ -38,9 +38,9 @@ def test_the_proof_differentiates_with_sympy_and_evaluates_the_deltas():
 
 WRONG = {
     "no rotation": (g.prove_input, partial(g.closed_input, rotate=False), "compare", "the index of G"),
-    "K-1 instead of d(K-1)": (g.prove_input, partial(g.closed_input, reach=lambda ax: ax.k - 1), "compare",
-                              "the index of G"),
-    "G dilated to s*O": (g.prove_input, partial(g.closed_input, dilated_length=lambda ax: ax.s * ax.O), "compare",
+    "K-1 instead of d(K-1)": (g.prove_input, partial(g.closed_input, padding=lambda k, d, lo, hi, r: (
+        k - 1 - lo, k - 1 - hi + r)), "compare", "the index of G"),
+    "G dilated to s*O": (g.prove_input, partial(g.closed_input, dilated_length=lambda o, s: s * o), "compare",
                          "a range guard"),
     "stride and dilation not swapped": (g.prove_filter, partial(g.closed_filter, swap=False), "the padding guard",
                                         ""),
@@ -56,7 +56,7 @@ def test_wrong_closed_forms_fail_at_a_named_step(name):
 
 
 def test_dilating_to_s_times_o_also_breaks_the_length():
-    proof = g.prove_input(1, partial(g.closed_input, dilated_length=lambda ax: ax.s * ax.O))
+    proof = g.prove_input(1, partial(g.closed_input, dilated_length=lambda o, s: s * o))
     assert not proof.steps[-1].holds and proof.steps[-1].result == "n + s - 1"
 
 

@@ -84,7 +84,7 @@ def test_golden_record_holds_every_strategy():
 
 
 def test_forced_strategies_are_layers_the_automatic_choice_would_not_take():
-    from symconv.kernelgen import choose_strategy
+    from symconv.render.strategies import choose_strategy
 
     for input_, filter_, options, strategy in GOLDEN_SPECS:
         if strategy is not None:

@@ -16,10 +16,13 @@ from hypothesis import strategies as st
 
 import symconv
 import symconv.cli
-import symconv.forms
-import symconv.spec
+import symconv.derivation.forms
+import symconv.layer.spec
+import symconv.layer.axis
+import symconv.derivation.operators
+from symconv.layer import channels, layout
 from symconv import ConvSpec, SpecError
-from symconv.forms import correlate, dilate, pad, rot180
+from symconv.derivation.operators import correlate, dilate, pad, rot180
 
 import reference as ref
 from conftest import check_finite_differences
@@ -189,11 +192,11 @@ def test_dilated_gradient_has_s_times_o_minus_1_entries(monkeypatch):
     _check_kernels(d, k, 21)
 
     def dilate_after_every_element(a, step):  # the naive s*O
-        out = symconv.forms.zeros(tuple(s * n for s, n in zip(step, a.shape)))
+        out = symconv.derivation.operators.zeros(tuple(s * n for s, n in zip(step, a.shape)))
         out[tuple(slice(None, None, s) for s in step)] = a
         return out
 
-    monkeypatch.setattr(symconv.forms, "dilate", dilate_after_every_element)
+    monkeypatch.setattr(symconv.derivation.forms, "dilate", dilate_after_every_element)
     wrong = symconv.derive("9", "3", stride=3, padding="0:2", in_channels=2, out_channels=2, bias=True)
     assert wrong.closed_input.shape != spec.x_shape  # off by s - 1 = 2 on the high side
     assert wrong.closed_input.shape[-1] == 9 + 2
@@ -204,11 +207,11 @@ def test_proof_rejects_a_closed_form_with_extra_elements(monkeypatch):
     proof should not report that closed form as equal to the gradient."""
 
     def dilate_after_every_element(a, step):
-        out = symconv.forms.zeros(tuple(s * n for s, n in zip(step, a.shape)))
+        out = symconv.derivation.operators.zeros(tuple(s * n for s, n in zip(step, a.shape)))
         out[tuple(slice(None, None, s) for s in step)] = a
         return out
 
-    monkeypatch.setattr(symconv.forms, "dilate", dilate_after_every_element)
+    monkeypatch.setattr(symconv.derivation.forms, "dilate", dilate_after_every_element)
     wrong = symconv.derive("9", "3", stride=3, padding="0:2", in_channels=2, out_channels=2)
     assert wrong.closed_input.shape == (2, 11)
     assert not wrong.proof.holds
@@ -248,10 +251,10 @@ def test_dilation_in_the_gradient_padding(monkeypatch):
     _check_proof(d)
     _check_kernels(d, k, 41)
 
-    def undilated(self):
-        return tuple((kk - 1 - lo, kk - 1 - hi + r) for kk, (lo, hi), r in zip(self.filter, self.padding, self.remainder))
+    def undilated(k, d, lo, hi, r):  # K-1 where the formula has d(K-1)
+        return (k - 1 - lo, k - 1 - hi + r)
 
-    monkeypatch.setattr(symconv.spec.ConvSpec, "grad_input_padding", property(undilated))
+    monkeypatch.setattr(symconv.layer.axis, "grad_input_padding", undilated)
     wrong = symconv.derive(*args, **kw)
     assert wrong.proof.input.failures
     assert wrong.proof.filter.holds
@@ -259,9 +262,9 @@ def test_dilation_in_the_gradient_padding(monkeypatch):
 
 def _filter_gradient_unswapped(spec, x, g):
     """dF with the forward stride as window stride and dilation as kernel dilation (not swapped)."""
-    return symconv.forms._stack({
-        (o, slot): symconv.forms._sum(
-            correlate(pad(x[n, spec.channel_read(o, slot)], spec.grad_filter_padding), g[n, o],
+    return symconv.derivation.forms._stack({
+        (o, slot): symconv.derivation.forms._sum(
+            correlate(pad(x[n, layout.channel_read(spec, o, slot)], spec.grad_filter_padding), g[n, o],
                       stride=spec.stride, dilation=spec.dilation)
             for n in range(spec.n_batch)
         )
@@ -274,7 +277,7 @@ def test_stride_and_dilation_swapped_in_filter_gradient(monkeypatch):
     d, k = _layer("7x6", "3x2", stride="2x1", dilation="1x2", in_channels=2, out_channels=2)
     _check_proof(d)
     _check_kernels(d, k, 51)
-    monkeypatch.setattr(symconv.forms, "grad_filter", _filter_gradient_unswapped)
+    monkeypatch.setattr(symconv.derivation.forms, "grad_filter", _filter_gradient_unswapped)
     wrong = symconv.derive("7x6", "3x2", stride="2x1", dilation="1x2", in_channels=2, out_channels=2)
     assert wrong.proof.filter.failures
     assert wrong.proof.input.holds
@@ -289,7 +292,7 @@ def test_rotation_of_every_spatial_axis_only_in_grad_input(monkeypatch):
     X, F, G, _ = _check_kernels(d, k, 61)
     # The filter data is not symmetric, so a missing flip of either axis would show.
     assert not np.allclose(F, F[..., ::-1, :]) and not np.allclose(F, F[..., :, ::-1])
-    monkeypatch.setattr(symconv.forms, "rot180", lambda a: a[::-1])  # first spatial axis only
+    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a[::-1])  # first spatial axis only
     wrong = symconv.derive("5x4", "3x2", stride=2, padding="1:0x0:1", in_channels=2, out_channels=4, groups=2)
     assert wrong.proof.input.failures
     assert wrong.proof.filter.holds
@@ -298,9 +301,9 @@ def test_rotation_of_every_spatial_axis_only_in_grad_input(monkeypatch):
 def _grad_input_plain_reshape(spec, f, g):
     """dX with the filter reshaped (C_out, Cg_in, K) -> (C_in, Cg_out, K) without the per-group swap."""
     ft = f.reshape((spec.c_in, spec.cg_out) + spec.filter)
-    return symconv.forms._stack({
-        (n, c): symconv.forms._sum(
-            correlate(pad(dilate(g[n, spec.group_of_input(c) * spec.cg_out + o], spec.stride), spec.grad_input_padding),
+    return symconv.derivation.forms._stack({
+        (n, c): symconv.derivation.forms._sum(
+            correlate(pad(dilate(g[n, channels.input_group(c, spec.cg_in) * spec.cg_out + o], spec.stride), spec.grad_input_padding),
                       rot180(ft[c, o]), stride=(1,) * spec.rank, dilation=spec.dilation)
             for o in range(spec.cg_out)
         )
@@ -325,7 +328,7 @@ def test_groups_with_several_channels_per_group(monkeypatch):
     G2[:, 3:] += 1.0
     np.testing.assert_array_equal(k.grad_filter(X2, G)[:3], k.grad_filter(X, G)[:3])
     np.testing.assert_array_equal(k.grad_input(F, G2)[:, :2], k.grad_input(F, G)[:, :2])
-    monkeypatch.setattr(symconv.forms, "grad_input", _grad_input_plain_reshape)
+    monkeypatch.setattr(symconv.derivation.forms, "grad_input", _grad_input_plain_reshape)
     wrong = symconv.derive("4x3", "2x2", **GROUPED)
     assert wrong.closed_input.shape == spec.x_shape  # right shape, wrong contents
     assert wrong.proof.input.failures
@@ -352,7 +355,7 @@ def test_depthwise(monkeypatch):
         Xo[:, c] = X[:, c]
         _close(k.grad_filter(Xo, G)[mine], k.grad_filter(X, G)[mine])
     # control for the groups test: with Cg_in = 1 the reshape needs no swap, the proof holds.
-    monkeypatch.setattr(symconv.forms, "grad_input", _grad_input_plain_reshape)
+    monkeypatch.setattr(symconv.derivation.forms, "grad_input", _grad_input_plain_reshape)
     assert symconv.derive("5x4", "3x3", **kw).proof.holds
 
 
@@ -482,9 +485,9 @@ def test_asymmetric_padding(monkeypatch):
     def swapped(self):
         return tuple((hi, lo) for lo, hi in self.padding)
 
-    monkeypatch.setattr(symconv.spec.ConvSpec, "grad_filter_padding", property(swapped))
+    monkeypatch.setattr(symconv.layer.spec.ConvSpec, "grad_filter_padding", property(swapped))
     monkeypatch.setattr(
-        symconv.spec.ConvSpec, "grad_input_padding",
+        symconv.layer.spec.ConvSpec, "grad_input_padding",
         property(lambda self: tuple((e - 1 - hi, e - 1 - lo) for e, (lo, hi) in zip(self.extent, self.padding))),
     )
     wrong = symconv.derive("5x4", "3x2", **kw)
@@ -524,7 +527,7 @@ def test_proof_report_scope_with_batch_and_channels():
     assert set(d.expansion_filter) == set(itertools.product(range(6), range(2), range(2), range(2)))
     assert set(d.expansion_bias) == {(o,) for o in range(6)}
     assert spec.x_shape == (2, 4, 4, 3) and spec.f_shape == (6, 2, 2, 2) and spec.g_shape == (2, 6, 3, 2)
-    lines = symconv.cli.report(d, [])
+    lines = symconv.cli.report(d)
     text = "\n".join(lines)
     assert "dL/dF 48 of 48" in text and "dL/dX 96 of 96" in text and "dL/db 6 of 6" in text
     scope = [line for line in lines if "every element" in line]
@@ -534,9 +537,9 @@ def test_proof_report_scope_with_batch_and_channels():
 
 def test_proof_report_scope_without_batch_or_channels():
     d, _ = _layer("4x3", "2x2", **GROUPED)
-    scope = symconv.cli.report(d, [])[3]
+    scope = symconv.cli.report(d)[3]
     assert "every channel pair" in scope and "one sample" in scope and "all " not in scope
-    plain = symconv.cli.report(_derivation("3", "2"), [])[3]
+    plain = symconv.cli.report(_derivation("3", "2"))[3]
     assert "channel" not in plain and "one sample" in plain
 
 
@@ -797,7 +800,7 @@ def test_large_channel_layer_is_proven_on_its_representative(tmp_path):
                        max_terms=1000)
     assert d.representative and d.layer.c_in == 8 and d.spec == d.layer.representative()
     assert d.proof.holds and d.proof.input.total == 4 * 5 * 4  # the representative's 4 input channels
-    scope = symconv.cli.report(d, [])[3]
+    scope = symconv.cli.report(d)[3]
     assert "representative conv2d_i5x4_f2x2_s2_p1_c4to4_g2_bias" in scope
     k = symconv.load_kernel(d)
     assert (k.IN_CHANNELS, k.OUT_CHANNELS, k.GROUPS) == (8, 12, 2)

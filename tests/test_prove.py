@@ -9,14 +9,14 @@ import pytest
 import sympy
 
 import symconv
-import symconv.forms
-import symconv.pipeline
-import symconv.spec
-import symconv.prove as prove_mod
+import symconv.derivation.forms
+import symconv.derivation.pipeline
+import symconv.layer.spec
+import symconv.derivation.prove as prove_mod
 from symconv import ProofError
-from symconv.forms import correlate, tensor
-from symconv.model import F, G, X
-from symconv.prove import identity_holds
+from symconv.derivation.operators import correlate, tensor
+from symconv.derivation.symbols import F, G, X
+from symconv.derivation.prove import identity_holds
 
 # -- the proof holds over a grid ---------------------------------------------------
 ONE_D = [(str(i), str(k), {}) for i in range(1, 7) for k in range(1, i + 1)]
@@ -111,7 +111,7 @@ def test_closed_forms_are_the_tutorial_correlations():
 
 # -- the proof compares two independent things: broken closed forms must FAIL -------
 def test_unrotated_filter_fails_input_proof(monkeypatch):
-    monkeypatch.setattr(symconv.forms, "rot180", lambda a: a)
+    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)
     d = symconv.derive("3x3", "2x2")
     assert d.proof.input.failures
     assert not d.proof.input.holds
@@ -124,7 +124,7 @@ def test_unrotated_filter_fails_input_proof(monkeypatch):
 
 def test_unrotated_filter_passes_when_rotation_is_irrelevant(monkeypatch):
     # control: a 1x1 filter equals its rotation, so the patched proof still holds
-    monkeypatch.setattr(symconv.forms, "rot180", lambda a: a)
+    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)
     assert symconv.derive("3x3", "1x1").proof.holds
 
 
@@ -138,7 +138,7 @@ def test_undilated_gradient_padding_fails_input_proof(monkeypatch):
     spec_args = ("9", "3")
     kw = dict(stride=2, dilation=2)
     assert symconv.derive(*spec_args, **kw).proof.holds  # sanity: correct before the patch
-    monkeypatch.setattr(symconv.spec.ConvSpec, "grad_input_padding", property(wrong))
+    monkeypatch.setattr(symconv.layer.spec.ConvSpec, "grad_input_padding", property(wrong))
     d = symconv.derive(*spec_args, **kw)
     assert d.spec.grad_input_padding == ((2, 2),)
     assert d.proof.input.failures
@@ -147,14 +147,14 @@ def test_undilated_gradient_padding_fails_input_proof(monkeypatch):
 
 
 def _swapped_filter_forms(spec):
-    closed = symconv.forms.closed_forms(spec)
+    closed = symconv.derivation.forms.closed_forms(spec)
     g = tensor(G, spec.output)
     wrong = correlate(closed.x_padded, g, stride=spec.stride, dilation=spec.dilation)
     return dataclasses.replace(closed, filter=wrong)
 
 
 def test_unswapped_stride_dilation_fails_filter_proof(monkeypatch):
-    monkeypatch.setattr(symconv.pipeline, "closed_forms", _swapped_filter_forms)
+    monkeypatch.setattr(symconv.derivation.pipeline, "closed_forms", _swapped_filter_forms)
     d = symconv.derive("7x7", "3x3", stride=2)
     assert d.closed_filter.shape == (3, 3)  # same shape, wrong contents
     assert d.proof.filter.failures
@@ -167,20 +167,20 @@ def test_unswapped_stride_dilation_fails_filter_proof(monkeypatch):
 
 def test_unswapped_stride_dilation_is_harmless_without_stride(monkeypatch):
     # control: stride 1, dilation 1 make the swap a no-op, so the patched pipeline still proves
-    monkeypatch.setattr(symconv.pipeline, "closed_forms", _swapped_filter_forms)
+    monkeypatch.setattr(symconv.derivation.pipeline, "closed_forms", _swapped_filter_forms)
     assert symconv.derive("4x4", "2x2").proof.holds
 
 
 # -- rendering refuses failed proofs -----------------------------------------------
 @pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])
 def test_render_raises_on_failed_input_proof(monkeypatch, render):
-    monkeypatch.setattr(symconv.forms, "rot180", lambda a: a)
+    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)
     d = symconv.derive("3x3", "2x2")
     with pytest.raises(ProofError) as info:
         render(d)
     message = str(info.value)
     assert "dL/dX" in message
-    first = symconv.printing.index_label(d.proof.input.failures[0])
+    first = symconv.render.printing.index_label(d.proof.input.failures[0])
     assert f"X_{{{first}}}" in message
     assert "X_{" in message
     assert isinstance(info.value, symconv.SymconvError)
@@ -188,13 +188,13 @@ def test_render_raises_on_failed_input_proof(monkeypatch, render):
 
 @pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])
 def test_render_raises_on_failed_filter_proof(monkeypatch, render):
-    monkeypatch.setattr(symconv.pipeline, "closed_forms", _swapped_filter_forms)
+    monkeypatch.setattr(symconv.derivation.pipeline, "closed_forms", _swapped_filter_forms)
     d = symconv.derive("7x7", "3x3", stride=2)
     with pytest.raises(ProofError) as info:
         render(d)
     message = str(info.value)
     assert "dL/dF" in message
-    assert "F_{" + symconv.printing.index_label(d.proof.filter.failures[0]) + "}" in message
+    assert "F_{" + symconv.render.printing.index_label(d.proof.filter.failures[0]) + "}" in message
 
 
 @pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])

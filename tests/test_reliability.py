@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-import symconv.emit
+import symconv.io.emit
+import symconv.api
 from conftest import ROOT
 from symconv.cli import main
-from symconv.spec import ConvSpec, parse_padding, parse_per_axis, parse_size
+from symconv.layer import ConvSpec
+from symconv.layer.parse import parse_padding, parse_per_axis, parse_size
 
 D = ["derive", "--input", "3x3", "--filter", "2x2"]
 C = ["chain"]
@@ -164,7 +166,7 @@ def test_failure_while_rendering_writes_nothing(tmp_path, monkeypatch):
     def broken(d):
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(symconv.emit, "render_kernel_tests", broken)
+    monkeypatch.setattr(symconv.api, "render_kernel_tests", broken)
     with pytest.raises(RuntimeError, match="injected"):
         symconv.write_entry(symconv.derive("3x3", "2x2"), tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -174,7 +176,7 @@ def test_failure_while_writing_leaves_the_previous_entry_intact(tmp_path, monkey
     symconv.write_entry(symconv.derive("3x3", "2x2"), tmp_path)
     folder = tmp_path / "conv2d_i3x3_f2x2"
     before = entry_bytes(folder)
-    real_stage, calls = symconv.emit._stage, []
+    real_stage, calls = symconv.io.emit._stage, []
 
     def stage_then_fail(path, text):
         calls.append(path)
@@ -182,7 +184,7 @@ def test_failure_while_writing_leaves_the_previous_entry_intact(tmp_path, monkey
             raise OSError(28, "No space left on device")
         return real_stage(path, "changed " + text)
 
-    monkeypatch.setattr(symconv.emit, "_stage", stage_then_fail)
+    monkeypatch.setattr(symconv.io.emit, "_stage", stage_then_fail)
     with pytest.raises(OSError):
         symconv.write_entry(symconv.derive("3x3", "2x2"), tmp_path)
     assert entry_bytes(folder) == before  # no file replaced, no temporary left behind
@@ -302,9 +304,10 @@ def test_wheel_holds_the_templates_and_works_from_any_directory(tmp_path):
                    check=True, capture_output=True)
     wheel = next(dist.glob("symconv-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for template in ("derivation.tex.j2", "derivation_en.tex.j2", "derivation_zh.tex.j2", "kernel.py.j2",
-                     "kernel_test.py.j2", "chain.tex.j2"):
-        assert f"symconv/templates/{template}" in names
+    templates = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.j2"))
+    assert len(templates) >= 6
+    for template in templates:
+        assert f"symconv/{template}" in names
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"

@@ -12,12 +12,12 @@ import sympy
 
 from conftest import require_tool
 import symconv
-from symconv import document, printing
+from symconv.render import document, printing
 from symconv.cli import main
-from symconv.derive import local_gradients_reference
-from symconv.model import B, F, G, X, element, product, total
+from symconv.derivation.gradients import local_gradients_reference
+from symconv.derivation.symbols import B, F, G, X, element, product, total
 from symconv.progress import StderrBar
-from symconv.prove import identity_holds
+from symconv.derivation.prove import identity_holds
 
 SMALL = [
     ("3x3", "2x2", {}),
@@ -118,7 +118,7 @@ def test_size_guard_counts_channels_and_can_be_lowered(runner, tmp_path):
 
 
 def test_default_limit_admits_64x64_with_5x5():
-    assert symconv.ConvSpec.parse("64x64", "5x5").product_terms <= symconv.pipeline.DEFAULT_MAX_TERMS
+    assert symconv.ConvSpec.parse("64x64", "5x5").product_terms <= symconv.derivation.pipeline.DEFAULT_MAX_TERMS
 
 
 # -- progress -----------------------------------------------------------------------------

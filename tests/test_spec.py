@@ -8,7 +8,8 @@ import pytest
 
 import symconv
 from symconv import ConvSpec, SpecError
-from symconv.spec import parse_padding, parse_per_axis, parse_size
+from symconv.layer import slices
+from symconv.layer.parse import parse_padding, parse_per_axis, parse_size
 
 
 # -- valid specs: output size --------------------------------------------------
@@ -396,7 +397,7 @@ def test_direct_construction_validates(kwargs, option):
 def test_input_window_is_where_x_sits_in_the_padded_input():
     spec = ConvSpec.parse("7x5", "3x3", padding="2:1x0:3")
     assert spec.padded_input == (10, 8)
-    assert spec.input_window == (slice(2, 9), slice(0, 5))
+    assert slices.input_window(spec) == (slice(2, 9), slice(0, 5))
     padded = np.zeros(spec.padded_input)
-    padded[spec.input_window] = 1
+    padded[slices.input_window(spec)] = 1
     assert padded.sum() == 35 and padded[0].sum() == 0 and padded[:, 5:].sum() == 0

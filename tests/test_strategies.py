@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import symconv
-from symconv.kernelgen import choose_strategy, strategies_for
+from symconv.render.strategies import choose_strategy, strategies_for
 
 import reference as ref
 from conftest import check_finite_differences

@@ -6,8 +6,8 @@ The stages, one way, like the rest of symconv::
          -> ChainResult: graph nodes in topological order, values, local and total gradients (evaluate)
          -> text table (chain_table) | LaTeX context (chain_context) -> render -> emit
 
-Parsing is in ``expression`` (user text is never evaluated as code); the LaTeX of names and
-values in ``printing``; the file is written by ``emit``.
+Parsing is in ``parse`` (user text is never evaluated as code); the text table in ``text``,
+the LaTeX document in ``latex``; the file is written by ``io.emit``.
 
 Graph nodes are the variables (named as written) and every operation whose subtree holds a
 variable (``q1, q2, ...`` in topological order, the last one ``f``). Subtrees of numbers only
@@ -24,11 +24,8 @@ from typing import Callable, Mapping
 
 import sympy
 
-from .expression import (  # noqa: F401  (parse_* are re-exported: the chain API in one place)
-    ATOM, BINARY, DECIMAL, FUNCTIONS, MAX_BITS, NEG_PRECEDENCE, OUTPUT, ChainError, Node, file_name, parse_assignments,
-    parse_expression, to_text,
-)
-from .printing import latex_name, latex_value, to_latex
+from ..errors import ChainError
+from .parse import BINARY, DECIMAL, FUNCTIONS, MAX_BITS, OUTPUT, Node, parse_assignments, parse_expression, to_text
 
 SIGNIFICANT = 6  # digits of the float shown next to an exact value
 SHORT_TEXT = 24  # longer exact values are listed below the text table
@@ -47,10 +44,10 @@ def show_value(value: sympy.Expr) -> str:
     """
     if value.is_Integer:
         return str(value)
-    return f"{sympy.sstr(value)} ~ {_float_text(value)}"
+    return f"{sympy.sstr(value)} ~ {float_text(value)}"
 
 
-def _float_text(value: sympy.Expr) -> str:
+def float_text(value: sympy.Expr) -> str:
     approx = approximate(value)
     try:
         return format(float(approx), f".{SIGNIFICANT}g") if abs(approx) < 1e300 else str(approx)
@@ -305,178 +302,3 @@ def _backward(nodes: list[tuple], root: str) -> dict[str, sympy.Expr]:
         for g in local:
             totals[g.child] += totals[name] * g.value
     return totals
-
-
-# -- text table ----------------------------------------------------------------------------
-def chain_table(result: ChainResult) -> list[str]:
-    """The lines ``symconv chain`` prints: nodes, local gradients, chain-rule products."""
-    f = result.output.name
-    point = ", ".join(f"{k} = {v}" for k, v in result.point)
-    rows = [("node", "operation", "value", f"d{f}/dnode")] + [
-        (n.name, "input" if n.is_variable else to_text(n.operation), _cell(n.value), _cell(n.gradient))
-        for n in result.nodes
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"{f} = {to_text(result.expression)}  at  {point}", ""]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths + [0])).rstrip() for r in rows]
-    long = [(n.name, n.value, n.gradient) for n in result.nodes if _is_long(n.value) or _is_long(n.gradient)]
-    if long:
-        lines += ["", "exact values (* above):"]
-        lines += [f"  {name} = {sympy.sstr(v)}" for name, v, _ in long if _is_long(v)]
-        lines += [f"  d{f}/d{name} = {sympy.sstr(g)}" for name, _, g in long if _is_long(g)]
-    lines += ["", "local gradients (d node / d child):"]
-    lines += [f"  {_local_line(n, g)}" for n in result.nodes for g in n.local]
-    lines += ["", f"total gradients (chain rule, backward from {f}):"]
-    lines += [f"  {_chain_line(result, n)}" for n in reversed(result.nodes)]
-    if any(n.operation is not None and n.operation.kind == "max" for n in result.nodes):
-        lines += ["", "max: gradient 1 to the largest argument, 0 to the others; on a tie, 1 to the first"]
-    return lines
-
-
-def _is_long(value: sympy.Expr) -> bool:
-    return len(sympy.sstr(value)) > SHORT_TEXT
-
-
-def _cell(value: sympy.Expr) -> str:
-    """A table cell: exact and float, or only the float (marked *) when the exact form is long."""
-    return f"~ {_float_text(value)} *" if _is_long(value) else show_value(value)
-
-
-def _local_line(n: GraphNode, g: LocalGradient) -> str:
-    symbolic = _piecewise_text(g.expression) if isinstance(g.expression, sympy.Piecewise) else sympy.sstr(g.expression)
-    shown = show_value(g.value)
-    return f"d{n.name}/d{g.child} = {symbolic}" + ("" if symbolic == sympy.sstr(g.value) else f" = {shown}")
-
-
-def _piecewise_text(expression: sympy.Piecewise) -> str:
-    """``1 if x >= y else 0`` for the local gradient of ``max``."""
-    (one, condition), _ = expression.args
-    return f"{one} if {sympy.sstr(condition)} else 0"
-
-
-def _chain_line(result: ChainResult, n: GraphNode) -> str:
-    f = result.output.name
-    lhs = f"d{f}/d{n.name}"
-    if n is result.output:
-        return f"{lhs} = 1"
-    uses = result.uses(n.name)
-    if not uses:
-        return f"{lhs} = 0"
-    names = [f"d{p.name}/d{n.name}" if p is result.output else f"d{f}/d{p.name} * d{p.name}/d{n.name}" for p, _ in uses]
-    products = [_factor(g.value) if p is result.output else f"{_factor(p.gradient)} * {_factor(g.value)}" for p, g in uses]
-    return " = ".join(_distinct_steps([lhs, " + ".join(names), " + ".join(products), show_value(n.gradient)]))
-
-
-def _distinct_steps(steps: list[str]) -> list[str]:
-    """Drop a step that repeats the one before it (``df/dq1 = df/dq1``, ``(-4) = -4``)."""
-    kept = [steps[0]]
-    for step in steps[1:]:
-        if _bare(step) != _bare(kept[-1]):
-            kept.append(step)
-        elif len(step) < len(kept[-1]) and len(kept) > 1:
-            kept[-1] = step
-    return kept
-
-
-def _bare(step: str) -> str:
-    return step[1:-1] if step.startswith("(") and step.endswith(")") and "(" not in step[1:] else step
-
-
-def _factor(value: sympy.Expr) -> str:
-    text = sympy.sstr(value)
-    return f"({text})" if _needs_parentheses(value) else text
-
-
-def _needs_parentheses(value: sympy.Expr) -> bool:
-    """A sum or a negative factor is put in parentheses inside a product."""
-    return isinstance(value, (sympy.Add, sympy.Piecewise)) or value.could_extract_minus_sign()
-
-
-# -- LaTeX document --------------------------------------------------------------------------
-COLUMN_CM = 3.6
-ROW_CM = 2.1
-SHORT_LATEX = 16  # longer exact values show as a float in the graph
-
-
-def chain_context(result: ChainResult) -> dict:
-    f = result.output.name
-    positions = _layout(result)
-    return dict(
-        expression=to_latex(result.expression),
-        output=latex_name(f),
-        point=r",\quad ".join(f"{latex_name(k)} = {latex_value(v)}" for k, v in result.point),
-        nodes=[_graph_node(n, positions[n.name]) for n in result.nodes],
-        edges=[(_tikz_ref(c), _tikz_ref(n.name)) for n in result.nodes for c in n.children],
-        rows=[_table_row(n) for n in result.nodes],
-        chain=[_chain_latex(result, n) for n in reversed(result.nodes)],
-        has_max=any(n.operation is not None and n.operation.kind == "max" for n in result.nodes),
-    )
-
-
-def _tikz_ref(name: str) -> str:
-    return f"(n-{name})"  # names are identifiers: letters, digits, _ are safe in TikZ node names
-
-
-def _layout(result: ChainResult) -> dict[str, tuple[float, float]]:
-    """Variables stacked in column 0; each operation one column right of its deepest child,
-    at the mean height of its children, pushed down to keep one row between nodes."""
-    column, row = {}, {}
-    for i, n in enumerate(result.nodes):
-        column[n.name] = 0 if n.is_variable else 1 + max(column[c] for c in n.children)
-        row[n.name] = -float(i) if n.is_variable else sum(row[c] for c in n.children) / len(n.children)
-        taken = sorted(row[m.name] for m in result.nodes[:i] if column.get(m.name) == column[n.name] and m.name != n.name)
-        for y in reversed(taken):
-            if abs(row[n.name] - y) < 1:
-                row[n.name] = y - 1
-    return {k: (round(column[k] * COLUMN_CM, 3), round(row[k] * ROW_CM, 3) + 0.0) for k in column}
-
-
-def _short(value: sympy.Expr) -> str:
-    exact = latex_value(value)
-    return exact if len(exact) <= SHORT_LATEX else r"\approx %s" % sympy.latex(approximate(value))
-
-
-def _graph_node(n: GraphNode, position: tuple[float, float]) -> dict:
-    label = latex_name(n.name) if n.is_variable else f"{latex_name(n.name)} = {to_latex(n.operation)}"
-    return dict(ref=_tikz_ref(n.name), at="(%gcm, %gcm)" % position, label=label,
-                variable=n.is_variable, value=_short(n.value), gradient=_short(n.gradient))
-
-
-def _full(value: sympy.Expr) -> str:
-    exact = latex_value(value)
-    return exact if value.is_Integer else r"%s \approx %s" % (exact, sympy.latex(approximate(value)))
-
-
-def _partial(top: str, bottom: str) -> str:
-    return r"\frac{\partial %s}{\partial %s}" % (latex_name(top), latex_name(bottom))
-
-
-def _table_row(n: GraphNode) -> dict:
-    local = [r"%s = %s" % (_partial(n.name, g.child), _local_latex(g)) for g in n.local]
-    operation = "input" if n.is_variable else "$%s = %s$" % (latex_name(n.name), to_latex(n.operation))
-    return dict(name=latex_name(n.name), operation=operation, value=_full(n.value), local=local)
-
-
-def _local_latex(g: LocalGradient) -> str:
-    symbolic = latex_value(g.expression)
-    return symbolic if symbolic == latex_value(g.value) else f"{symbolic} = {_full(g.value)}"
-
-
-def _chain_latex(result: ChainResult, n: GraphNode) -> str:
-    f = result.output.name
-    lhs = _partial(f, n.name)
-    uses = result.uses(n.name)
-    if n is result.output or not uses:
-        return f"{lhs} = {1 if n is result.output else 0}"
-    names = [_partial(p.name, n.name) if p is result.output else _partial(f, p.name) + _partial(p.name, n.name)
-             for p, _ in uses]
-    products = [_latex_factor(g.value) if p is result.output else f"{_latex_factor(p.gradient)} \\cdot {_latex_factor(g.value)}"
-                for p, g in uses]
-    return " = ".join(_distinct_steps([lhs, " + ".join(names), " + ".join(products), _full(n.gradient)]))
-
-
-def _latex_factor(value: sympy.Expr) -> str:
-    text = latex_value(value)
-    return r"\left(%s\right)" % text if _needs_parentheses(value) else text
-
-

@@ -1,9 +1,9 @@
-"""Safe parsing of scalar expressions for ``symconv chain``.
+"""Safe parsing of scalar expressions (and of ``--at`` points) for ``symconv chain``.
 
 User text is never evaluated as code: a small tokenizer and a precedence-climbing parser
 accept names, decimal numbers, ``+ - * / **``, unary minus, parentheses and the functions in
 :data:`FUNCTIONS`, and build a tree of :class:`Node`. SymPy expressions are built from the
-tree node by node (in ``chain``), never from text.
+tree node by node (in ``evaluate``), never from text.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable
 
 import sympy
 
-from .errors import SymconvError
+from ..errors import ChainError
 
 FUNCTIONS: dict[str, tuple[Callable, str]] = {
     "exp": (sympy.exp, r"\exp"), "log": (sympy.log, r"\log"), "sin": (sympy.sin, r"\sin"),
@@ -36,21 +36,6 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)", re.ASCII)
 _INTERMEDIATE = re.compile(r"q\d+", re.ASCII)
 SIMPLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?", re.ASCII)
-
-
-class ChainError(SymconvError, ValueError):
-    """An expression or a point ``symconv chain`` cannot use (exit code 2).
-
-    Args:
-        option: ``expression`` or ``--at``.
-        message: what is wrong and what is allowed.
-    """
-
-    exit_code = 2
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(f"{option}: {message}")
-        self.option = option
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -198,7 +183,7 @@ def parse_expression(text: str) -> Node:
         >>> parse_expression("x.__class__")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        symconv.expression.ChainError: expression: unexpected character '.' at column 2; allowed: ...
+        symconv.errors.ChainError: expression: unexpected character '.' at column 2; allowed: ...
     """
     if len(text) > MAX_LENGTH:
         raise ChainError("expression", f"longer than {MAX_LENGTH} characters")

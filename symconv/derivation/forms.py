@@ -19,14 +19,15 @@ See ``conv-gradients.md`` section 4 for the general case.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import sympy
 
-from .model import F, G, X, element, product, total
-from .spec import ConvSpec, Padding, Shape
+from ..layer import ConvSpec
+from ..layer import channels, layout
+from .operators import correlate, dilate, pad, rot180, tensor
+from .symbols import F, G, X, total
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def grad_filter(spec: ConvSpec, x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """``dF[o, c'] = sum_n corr(pad(X[n, c(o, c')], lo, hi - r), G[n, o]; stride d, dilation s)``."""
     return _stack({
         (o, slot): _sum(
-            correlate(pad(x[n, spec.channel_read(o, slot)], spec.grad_filter_padding), g[n, o],
+            correlate(pad(x[n, layout.channel_read(spec, o, slot)], spec.grad_filter_padding), g[n, o],
                       stride=spec.dilation, dilation=spec.stride)
             for n in range(spec.n_batch)
         )
@@ -83,9 +84,9 @@ def grad_input(spec: ConvSpec, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     return _stack({
         (n, c): _sum(
-            correlate(pad(dilate(g[n, o], spec.stride), spec.grad_input_padding), rot180(f[o, c % spec.cg_in]),
-                      stride=(1,) * spec.rank, dilation=spec.dilation)
-            for o in range(spec.group_of_input(c) * spec.cg_out, (spec.group_of_input(c) + 1) * spec.cg_out)
+            correlate(pad(dilate(g[n, o], spec.stride), spec.grad_input_padding),
+                      rot180(f[o, channels.input_slot(c, spec.cg_in)]), stride=(1,) * spec.rank, dilation=spec.dilation)
+            for o in channels.group_outputs(channels.input_group(c, spec.cg_in), spec.cg_out)
         )
         for n, c in np.ndindex(spec.n_batch, spec.c_in)
     })
@@ -122,66 +123,4 @@ def _sum(arrays) -> np.ndarray:
     out = np.empty(arrays[0].shape, dtype=object)
     for i in np.ndindex(*out.shape):
         out[i] = total(t for a in arrays for t in sympy.Add.make_args(a[i]))
-    return out
-
-
-def tensor(base: sympy.IndexedBase, shape: Shape) -> np.ndarray:
-    """An object array whose element ``i`` is ``base[i]``."""
-    out = np.empty(shape, dtype=object)
-    for i in np.ndindex(*shape):
-        out[i] = element(base, i)
-    return out
-
-
-def zeros(shape: Shape) -> np.ndarray:
-    """An object array of SymPy zeros."""
-    out = np.empty(shape, dtype=object)
-    out.fill(sympy.S.Zero)
-    return out
-
-
-def dilate(a: np.ndarray, step: Shape) -> np.ndarray:
-    """Insert ``step-1`` zeros between neighbours: length ``n`` becomes ``step(n-1)+1``."""
-    out = zeros(tuple(s * (n - 1) + 1 for s, n in zip(step, a.shape)))
-    out[tuple(slice(None, None, s) for s in step)] = a
-    return out
-
-
-def pad(a: np.ndarray, widths: Padding) -> np.ndarray:
-    """Add ``lo`` zeros before and ``hi`` after each axis; a negative width crops.
-
-    Element ``t`` of the result is ``a[t - lo]`` where that exists and 0 elsewhere, so a crop
-    larger than the array eats into the padding on the other side.
-    """
-    shape = tuple(max(n + lo + hi, 0) for n, (lo, hi) in zip(a.shape, widths))
-    out = zeros(shape)
-    src = tuple(slice(max(0, -lo), max(max(0, -lo), min(n, m - lo))) for n, m, (lo, _) in zip(a.shape, shape, widths))
-    dst = tuple(slice(s.start + lo, s.stop + lo) for s, (lo, _) in zip(src, widths))
-    out[dst] = a[src]
-    return out
-
-
-def rot180(a: np.ndarray) -> np.ndarray:
-    """Reverse every axis (for a 2-D filter: rotate by 180 degrees)."""
-    return a[tuple(slice(None, None, -1) for _ in a.shape)]
-
-
-def correlate(a: np.ndarray, b: np.ndarray, stride: Shape, dilation: Shape) -> np.ndarray:
-    """Valid cross-correlation ``out[z] = sum_m a[stride*z + dilation*m] * b[m]``."""
-    shape = tuple(
-        max((n - d * (k - 1) - 1) // s + 1, 0) for n, k, s, d in zip(a.shape, b.shape, stride, dilation)
-    )
-    terms: list[list] = [[] for _ in range(math.prod(shape))]  # per output, row-major
-    if terms and a.size:
-        nonzero = np.frompyfunc(lambda v: v != 0, 1, 1)(a).astype(bool)
-        for tap in np.ndindex(*b.shape):  # one strided window of a per tap
-            if b[tap] == 0:
-                continue  # its products are 0
-            window = tuple(slice(d * m, d * m + s * (n - 1) + 1, s) for m, s, d, n in zip(tap, stride, dilation, shape))
-            for z, (v, keep) in enumerate(zip(a[window].flat, nonzero[window].flat)):
-                if keep:
-                    terms[z].append(product(v, b[tap]))
-    out = np.empty(shape, dtype=object)
-    for z, ts in zip(np.ndindex(*shape), terms):
-        out[z] = total(ts)
     return out

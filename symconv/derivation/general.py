@@ -25,9 +25,10 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 import sympy
-from sympy import Expr, IndexedBase, KroneckerDelta, Symbol
+from sympy import Expr, KroneckerDelta, Symbol
 
-X, F, G = IndexedBase("X"), IndexedBase("F"), IndexedBase("G")
+from ..layer import axis
+from .symbols import F, G, X
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ class Axis:
         return cls(n, k, s, d, lo, hi, r, o)
 
     def reduce(self, e: Expr) -> Expr:
-        """Replace O by its definition (exact given r) and expand."""
-        return sympy.expand(e.subs(self.O, (self.n + self.lo + self.hi - self.d * (self.k - 1) - 1 - self.r) / self.s + 1))
+        """Replace O by its definition (``axis.output_identity`` solved for O, exact given r) and expand."""
+        identity = axis.output_identity(self.n, self.k, self.s, self.d, self.lo, self.hi, self.O, self.r)
+        return sympy.expand(e.subs(self.O, sympy.solve(identity, self.O)[0]))
 
 
 @dataclass(frozen=True)
@@ -120,23 +122,24 @@ class ClosedForm:
 
 
 def closed_input(axes: tuple[Axis, ...], i: tuple[Symbol, ...], m: tuple[Symbol, ...],
-                 dilated_length: Callable[[Axis], Expr] = lambda ax: ax.s * (ax.O - 1) + 1,
-                 reach: Callable[[Axis], Expr] = lambda ax: ax.d * (ax.k - 1),
+                 dilated_length: Callable[[Expr, Expr], Expr] = axis.dilated_length,
+                 padding: Callable[..., tuple[Expr, Expr]] = axis.grad_input_padding,
                  rotate: bool = True) -> ClosedForm:
-    """``corr(pad(dilate_s(G), d(k-1) - lo, d(k-1) - hi + r), rot180(F); stride 1, dilation d)[i]``.
-
-    The keyword arguments are the places where known wrong versions differ (tests pass them).
+    """``corr(pad(dilate_s(G), d(k-1) - lo, d(k-1) - hi + r), rot180(F); stride 1, dilation d)[i]``,
+    with the lengths and paddings of ``layer.axis``, the formulas the concrete closed forms and
+    the kernels use. The keyword arguments are where known wrong versions differ (tests pass them).
     """
     divides, ranges, g_index, lengths = [], [], [], []
     for ax, ii, mm in zip(axes, i, m):
-        before, after = reach(ax) - ax.lo, reach(ax) - ax.hi + ax.r
+        before, after = padding(ax.k, ax.d, ax.lo, ax.hi, ax.r)
+        dilated = dilated_length(ax.O, ax.s)
         t = ii + ax.d * mm  # correlation with stride 1 and dilation d reads t = i + d*m
         u = t - before  # pad: position in the dilated G
         divides.append((ax.s, u))  # dilate_s: nonzero only at multiples of s ...
-        ranges.append((0, u, dilated_length(ax) - 1))  # ... inside the dilated length
+        ranges.append((0, u, dilated - 1))  # ... inside the dilated length
         g_index.append(u / ax.s)
-        lengths.append(before + dilated_length(ax) + after - ax.d * (ax.k - 1))  # a valid correlation's length
-    f_index = tuple(ax.k - 1 - mm if rotate else mm for ax, mm in zip(axes, m))
+        lengths.append(before + dilated + after - axis.reach(ax.k, ax.d))  # a valid correlation's length
+    f_index = tuple(axis.rotated(mm, ax.k) if rotate else mm for ax, mm in zip(axes, m))
     return ClosedForm(Guarded(m, (F[f_index], G[tuple(g_index)]), tuple(divides), tuple(ranges)), tuple(lengths))
 
 
@@ -146,10 +149,10 @@ def closed_filter(axes: tuple[Axis, ...], b: tuple[Symbol, ...], t: tuple[Symbol
     for ax, bb, tt in zip(axes, b, t):
         stride, dilation = (ax.d, ax.s) if swap else (ax.s, ax.d)
         u = stride * bb + dilation * tt  # position in the padded X
-        padded = ax.n + ax.lo + ax.hi - ax.r
+        padded = axis.padded_length(ax.n, *axis.grad_filter_padding(ax.lo, ax.hi, ax.r))
         ranges.append((0, u, padded - 1))  # pad: inside the padded length
         x_index.append(u - ax.lo)  # X is 0 outside [0, n): the zero extension
-        lengths.append((padded - dilation * (ax.O - 1) - 1) / stride + 1)
+        lengths.append((padded - axis.extent(ax.O, dilation)) / stride + 1)  # exact: no floor needed
     return ClosedForm(Guarded(t, (G[t], X[tuple(x_index)]), (), tuple(ranges)), tuple(lengths))
 
 
@@ -165,7 +168,7 @@ def axes_for(rank: int) -> tuple[Axis, ...]:
 
 def forward(axes: tuple[Axis, ...], y: tuple[Symbol, ...], a: tuple[Symbol, ...]) -> Expr:
     """``O[y] = sum_a F[a] X[s*y + d*a - lo]`` (X is 0 outside [0, n)), as a SymPy Sum."""
-    reads = tuple(ax.s * yy + ax.d * aa - ax.lo for ax, yy, aa in zip(axes, y, a))
+    reads = tuple(axis.read(yy, aa, ax.s, ax.d, ax.lo) for ax, yy, aa in zip(axes, y, a))
     return sympy.Sum(F[a] * X[reads], *((aa, 0, ax.k - 1) for ax, aa in zip(axes, a)))
 
 

@@ -28,9 +28,11 @@ from typing import Optional
 import sympy
 from sympy import Expr, Indexed, Symbol
 
-from .model import B, F, G, X, Model, Window, element, product, total
-from .progress import NULL, Progress
-from .spec import Index
+from ..layer import Index
+from ..layer import layout
+from ..progress import NULL, Progress
+from .model import Model, Window
+from .symbols import B, F, G, X, element, product, total
 
 LocalGradients = dict[Index, tuple[tuple[Indexed, Expr], ...]]
 
@@ -82,7 +84,7 @@ PROGRESS_STEP = 512  # windows between progress reports
 def derive_gradients(model: Model, progress: Progress = NULL) -> Gradients:
     """Differentiate every ``O`` element and assemble the expansions of dL/dF, dL/dX, dL/db."""
     spec = model.spec
-    elements = {F: spec.f_elements(), X: spec.x_elements(), B: spec.b_elements()}
+    elements = {F: layout.elements(spec.f_shape), X: layout.elements(spec.x_shape), B: layout.bias_elements(spec)}
     terms: dict[object, dict[Index, list[Term]]] = {base: {i: [] for i in idx} for base, idx in elements.items()}
     local: dict[object, LocalGradients] = {F: {}, X: {}, B: {}}
     progress.stage("differentiate", len(model.windows))

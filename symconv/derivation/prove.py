@@ -22,10 +22,10 @@ import numpy as np
 import sympy
 from sympy import Expr, Indexed
 
-from .derive import Expansion
-from .model import G, element, product_key
-from .progress import NULL, Progress
-from .spec import Index
+from ..layer import Index
+from ..progress import NULL, Progress
+from .gradients import Expansion
+from .symbols import G, element, product_key
 
 METHOD = (
     "expand(expansion - closed form) == 0, an exact polynomial identity "

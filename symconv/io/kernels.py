@@ -1,9 +1,8 @@
-"""Import generated kernel modules as real files.
+"""Import generated kernel modules as real files, and cache them by content.
 
-Modules are loaded with ``importlib`` from their file, so tracebacks and ``inspect``
-show the generated source. A Derivation is rendered into a cache folder under a name
-made from a hash of the module's text, so different kernels never collide and the same
-kernel is written once.
+Modules are loaded with ``importlib`` from their file, so tracebacks and ``inspect`` show
+the generated source. Kernel text is cached under a name made from a hash of the text, so
+different kernels never collide and the same kernel is written once.
 """
 
 from __future__ import annotations
@@ -14,12 +13,9 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Optional, Union
 
-from .emit import write_text_atomic
-from .errors import KernelError
-from .pipeline import Derivation
-from .render import render_numpy
+from ..errors import KernelError
+from .emit import make_folder, write_text_atomic
 
 CACHE_ENV = "SYMCONV_CACHE"
 
@@ -32,38 +28,28 @@ def cache_dir() -> Path:
     return Path(base) / "symconv"
 
 
-def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: Optional[str] = None) -> ModuleType:
-    """Import a generated kernel module.
+def cached(text: str, name: str) -> Path:
+    """The cache file holding the kernel ``text`` (written once, atomically): ``<name>_<hash>.py``."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = cache_dir() / f"{name}_{digest}.py"
+    if not path.is_file():
+        make_folder(path.parent)
+        write_text_atomic(path, text)
+    return path
 
-    Args:
-        source: a :class:`Derivation` (rendered into the cache and imported), the path of a
-            generated ``.py`` file, or an entry folder written by ``symconv derive``.
-        strategy: for a Derivation, ``None`` (automatic) or a strategy name (see
-            ``render_numpy``); a file is imported as written.
 
-    Returns:
-        The module, with ``forward``, ``grad_filter`` and ``grad_input``.
-    """
-    if isinstance(source, Derivation):
-        return _import(_cached(render_numpy(source, strategy), source.layer.name))
+def kernel_file(source: str | os.PathLike) -> Path:
+    """The ``.py`` file of ``source``: a generated file, or an entry folder written by ``symconv derive``."""
     path = Path(source)
     if path.is_dir():
         path = path / f"{path.name}.py"
     if not path.is_file():
         raise FileNotFoundError(f"no generated kernel at {path}")
-    return _import(path)
-
-
-def _cached(text: str, name: str) -> Path:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    path = cache_dir() / f"{name}_{digest}.py"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, text)
     return path
 
 
-def _import(path: Path) -> ModuleType:
+def import_kernel(path: Path) -> ModuleType:
+    """Import the module at ``path`` (once per content), all or nothing."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     module_name = f"symconv_kernel_{path.stem}_{digest}"
     if module_name in sys.modules:

@@ -1,6 +1,6 @@
 """The context of the derivation document: every expression and picture, as strings.
 
-``render.render_latex`` fills ``templates/derivation_<lang>.tex.j2`` with it.
+``render.latex`` fills ``templates/document/derivation_<lang>.tex.j2`` with it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..derivation import Derivation
+from ..derivation.general import CONDITIONS
+from ..derivation.operators import pad, tensor
+from ..derivation.symbols import B, F, G, X
+from ..layer import ConvSpec
+from ..version import __version__
 from . import printing as pr
-from .forms import pad, tensor
-from .model import B, F, G, X
-from .pipeline import Derivation
-from .spec import ConvSpec
-from .version import __version__
 
 FORWARD_TERMS_PER_LINE = 6
 GRADIENT_TERMS_PER_LINE = 4
@@ -277,8 +278,6 @@ def _output_size_rows(spec: ConvSpec) -> list[str]:
 # -- the proof for all sizes, as a document section ------------------------------------------
 def general_context(proofs) -> dict:
     """The steps of ``general.prove_general`` for the document: text escaped, mathematics as is."""
-    from .general import CONDITIONS
-
     return dict(
         rank=proofs[0].rank,
         conditions=[pr.latex_text(c) for c in CONDITIONS],

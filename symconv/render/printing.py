@@ -15,9 +15,7 @@ import sympy
 from sympy import Indexed
 from sympy.printing.latex import LatexPrinter
 
-from .expression import ATOM, BINARY, FUNCTIONS, NEG_PRECEDENCE, SIMPLE_NAME, Node, binding, operands
-
-from .spec import Index
+from ..layer import Index
 
 
 def index_label(i: Index) -> str:
@@ -199,68 +197,3 @@ def latex_text(text: str) -> str:
         'a\\_b \\& 50\\%'
     """
     return "".join(_TEX_SPECIALS.get(c, c) for c in text)
-
-
-# -- symconv chain: expression trees and values -----------------------------------------
-def latex_name(name: str) -> str:
-    r"""LaTeX of a variable or node name; any other name is escaped text.
-
-    Examples:
-        >>> latex_name("x_1"), latex_name("q3"), latex_name("alpha")
-        ('x_{1}', 'q_{3}', '\\alpha')
-        >>> latex_name("a_b_c")
-        '\\text{a\\_b\\_c}'
-    """
-    if SIMPLE_NAME.fullmatch(name):
-        return sympy.latex(sympy.Symbol(name))
-    return r"\text{%s}" % "".join("\\_" if c == "_" else c for c in name)
-
-
-def to_latex(node: Node) -> str:
-    r"""LaTeX of an expression tree, kept in the order written.
-
-    Examples:
-        >>> from symconv.expression import parse_expression
-        >>> to_latex(parse_expression("(x+y)*z/2"))
-        '\\frac{\\left(x + y\\right) \\cdot z}{2}'
-    """
-    paren = lambda s: r"\left(%s\right)" % s  # noqa: E731
-    if node.kind == "number":
-        return node.text  # digits and at most one dot: nothing to escape
-    if node.kind == "variable":
-        return latex_name(node.text)
-    if node.kind == "neg":
-        operand = node.args[0]
-        return "-" + (paren(to_latex(operand)) if binding(operand) <= NEG_PRECEDENCE else to_latex(operand))
-    if node.kind == "/":
-        return r"\frac{%s}{%s}" % (to_latex(node.args[0]), to_latex(node.args[1]))
-    if node.kind == "**":
-        base = to_latex(node.args[0])
-        base = base if binding(node.args[0]) == ATOM and node.args[0].kind in ("number", "variable") else paren(base)
-        return "%s^{%s}" % (base, to_latex(node.args[1]))
-    if node.kind in BINARY:
-        left, right = operands(node, to_latex, paren)
-        operator = r"\cdot" if node.kind == "*" else node.kind
-        return f"{left} {operator} {right}"
-    if node.kind == "sqrt":
-        return r"\sqrt{%s}" % to_latex(node.args[0])
-    return FUNCTIONS[node.kind][1] + paren(", ".join(to_latex(a) for a in node.args))
-
-
-class _ChainLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with :func:`latex_name` for symbols (``a_b_c`` would print as a subscript list)."""
-
-    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        return latex_name(expr.name)
-
-
-def latex_value(expr: sympy.Expr) -> str:
-    r"""LaTeX of an exact value or symbolic local gradient.
-
-    Examples:
-        >>> latex_value(sympy.Rational(-3, 2))
-        '- \\frac{3}{2}'
-    """
-    return _ChainLatexPrinter().doprint(expr)
-
-

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 
+from ..derivation import Derivation
+from ..errors import SpecError
+from ..layer import ConvSpec, compact, show
+from ..layer import layout, slices
+from ..version import __version__
 from . import printing as pr
-from .pipeline import Derivation
-from .errors import SpecError
-from .spec import ConvSpec, compact, show
-from .version import __version__
 
 # Every strategy computes the proven formulas (closed forms, or the chain-rule expansion term for
 # term); they differ in how the work is laid out.
@@ -43,7 +44,7 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
     """The strategy for ``spec`` (``None``: automatic) and the reason the module docstring states.
 
     Examples:
-        >>> from symconv.spec import ConvSpec
+        >>> from symconv.layer import ConvSpec
         >>> choose_strategy(ConvSpec.parse("3x3", "2x2"))[0]
         'matrix'
         >>> choose_strategy(ConvSpec.parse("8x8x8", "3x3x3"))[0]
@@ -93,8 +94,7 @@ def rowgemm_excess(spec: ConvSpec) -> float:
 def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
     spec = d.layer
     chosen, reason = choose_strategy(spec, strategy)
-    source, target = spec.gradient_placement()
-    rotated = lambda k: tuple(n - 1 - v for n, v in zip(spec.filter, k))  # noqa: E731
+    source, target = slices.gradient_placement(spec)
     return dict(
         name=spec.name,
         strategy=chosen,
@@ -132,13 +132,13 @@ def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
         output_dims_c=pr.python_index((spec.c_out,) + spec.output),
         padded=spec.padded,
         x_source="Xp" if spec.padded else "X",
-        forward_taps=[_tap(k, spec.tap_window(k)) for k in spec.taps()],
+        forward_taps=[_tap(k, slices.tap_window(spec, k)) for k in layout.elements(spec.filter)],
         padded_gradient=spec.padded_gradient,
         placement_source=_slices(source),
         placement_target=_slices(target),
-        input_taps=[_tap(rotated(k), spec.gradient_window(k)) for k in spec.taps()],
+        input_taps=[_tap(slices.rotated_tap(spec, k), slices.gradient_window(spec, k)) for k in layout.elements(spec.filter)],
         padded_input=spec.padded_input,
-        input_crop=_slices(spec.input_window),
+        input_crop=_slices(slices.input_window(spec)),
         rowgemm=_rowgemm(spec) if chosen == "rowgemm" else None,
         columns=_columns(spec) if chosen == "gemm" else None,
     )

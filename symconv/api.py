@@ -1,0 +1,99 @@
+"""The public API: each function composes the stages, in the flow's order.
+
+    derive (derivation) -> render_latex | render_numpy (render) -> write_entry | load_kernel (io)
+
+The stages themselves never reach forward: rendering never proves (the proof for all sizes
+a document shows is made here first) and io never renders (it is handed finished text).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Union
+
+from .derivation import Derivation
+from .derivation.general import prove_general
+from .errors import SpecError
+from .io import emit, kernels
+from .layer import names
+from .render import kernel_module, render_document, render_kernel_tests
+
+
+def render_latex(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
+    """The standalone LaTeX derivation document for ``d``'s layer.
+
+    Args:
+        d: a proven derivation.
+        lang: ``"en"`` (compiles with pdflatex) or ``"zh"`` (Chinese, xelatex + ctex).
+        full: list every element even of a large layer (else long listings show their ends).
+        general: add the proof for all sizes (``symconv prove --general``) as a section.
+    """
+    return render_document(d, lang, full, prove_general(d.spec.rank) if general else None)
+
+
+def render_numpy(d: Derivation, strategy: str | None = None) -> str:
+    """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer.
+
+    Args:
+        d: a proven derivation.
+        strategy: ``None`` (chosen per layer; the module docstring says which and why) or one
+            of ``STRATEGIES`` that applies to the layer.
+    """
+    return kernel_module(d, strategy).text
+
+
+@dataclass(frozen=True)
+class Written:
+    """The files of one layer's entry, as paths under the chosen output folder, and the
+    strategy its kernel was laid out by."""
+
+    folder: Path
+    latex: Path
+    kernel: Path
+    tests: Path
+    strategy: str
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (self.latex, self.kernel, self.tests)
+
+
+def write_entry(
+    d: Derivation, out: str | os.PathLike = "generated", lang: str = "en", full: bool = False, general: bool = False,
+    strategy: str | None = None,
+) -> Written:
+    """Render ``d`` and write its entry under ``<out>/<name>/``: the document, the kernel
+    ``<name>.py`` (its work laid out by ``strategy``, ``None``: chosen per layer) and its tests
+    ``test_<name>.py``.
+
+    Everything is rendered (and the proof checked) before the disk is touched, and the files
+    are replaced together: a failure leaves the previous entry.
+    """
+    name = d.layer.name
+    if not name.isidentifier():  # it reaches generated Python as a module name
+        raise SpecError("--input", f"the layer name {name!r} is not a Python identifier")
+    document, kernel, tests = (Path(out) / name / f for f in names.entry_files(name, lang))
+    module = kernel_module(d, strategy)
+    files = {document: render_latex(d, lang, full, general), kernel: module.text, tests: render_kernel_tests(d)}
+    emit.write_files(files)
+    return Written(document.parent, document, kernel, tests, module.strategy)
+
+
+def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: str | None = None) -> ModuleType:
+    """Import a generated kernel module.
+
+    Args:
+        source: a :class:`Derivation` (rendered into the cache and imported), the path of a
+            generated ``.py`` file, or an entry folder written by ``symconv derive``.
+        strategy: for a Derivation, ``None`` (automatic) or a strategy name (see
+            ``render_numpy``); a file is imported as written.
+
+    Returns:
+        The module, with ``forward``, ``grad_filter`` and ``grad_input``.
+    """
+    if isinstance(source, Derivation):
+        return kernels.import_kernel(kernels.cached(render_numpy(source, strategy), source.layer.name))
+    return kernels.import_kernel(kernels.kernel_file(source))

@@ -1,0 +1,170 @@
+"""The ``symconv chain`` document: the expression, its graph in TikZ, and the chain rule, as LaTeX.
+
+The only place a chain expression or value becomes LaTeX (the layer's documents have their
+own printer in ``render.printing``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from ..render.templates import render
+from .evaluate import ChainResult, GraphNode, LocalGradient, approximate
+from .parse import ATOM, BINARY, FUNCTIONS, NEG_PRECEDENCE, SIMPLE_NAME, Node, binding, operands
+from .text import distinct_steps, needs_parentheses
+
+def latex_name(name: str) -> str:
+    r"""LaTeX of a variable or node name; any other name is escaped text.
+
+    Examples:
+        >>> latex_name("x_1"), latex_name("q3"), latex_name("alpha")
+        ('x_{1}', 'q_{3}', '\\alpha')
+        >>> latex_name("a_b_c")
+        '\\text{a\\_b\\_c}'
+    """
+    if SIMPLE_NAME.fullmatch(name):
+        return sympy.latex(sympy.Symbol(name))
+    return r"\text{%s}" % "".join("\\_" if c == "_" else c for c in name)
+
+
+def to_latex(node: Node) -> str:
+    r"""LaTeX of an expression tree, kept in the order written.
+
+    Examples:
+        >>> from symconv.chain.parse import parse_expression
+        >>> to_latex(parse_expression("(x+y)*z/2"))
+        '\\frac{\\left(x + y\\right) \\cdot z}{2}'
+    """
+    paren = lambda s: r"\left(%s\right)" % s  # noqa: E731
+    if node.kind == "number":
+        return node.text  # digits and at most one dot: nothing to escape
+    if node.kind == "variable":
+        return latex_name(node.text)
+    if node.kind == "neg":
+        operand = node.args[0]
+        return "-" + (paren(to_latex(operand)) if binding(operand) <= NEG_PRECEDENCE else to_latex(operand))
+    if node.kind == "/":
+        return r"\frac{%s}{%s}" % (to_latex(node.args[0]), to_latex(node.args[1]))
+    if node.kind == "**":
+        base = to_latex(node.args[0])
+        base = base if binding(node.args[0]) == ATOM and node.args[0].kind in ("number", "variable") else paren(base)
+        return "%s^{%s}" % (base, to_latex(node.args[1]))
+    if node.kind in BINARY:
+        left, right = operands(node, to_latex, paren)
+        operator = r"\cdot" if node.kind == "*" else node.kind
+        return f"{left} {operator} {right}"
+    if node.kind == "sqrt":
+        return r"\sqrt{%s}" % to_latex(node.args[0])
+    return FUNCTIONS[node.kind][1] + paren(", ".join(to_latex(a) for a in node.args))
+
+
+class _ChainLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with :func:`latex_name` for symbols (``a_b_c`` would print as a subscript list)."""
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        return latex_name(expr.name)
+
+
+def latex_value(expr: sympy.Expr) -> str:
+    r"""LaTeX of an exact value or symbolic local gradient.
+
+    Examples:
+        >>> latex_value(sympy.Rational(-3, 2))
+        '- \\frac{3}{2}'
+    """
+    return _ChainLatexPrinter().doprint(expr)
+
+
+COLUMN_CM = 3.6
+ROW_CM = 2.1
+SHORT_LATEX = 16  # longer exact values show as a float in the graph
+
+
+def render_chain_latex(result: ChainResult) -> str:
+    """The ``symconv chain`` document: expression, TikZ graph, local gradients, chain rule."""
+    return render("document/chain.tex.j2", chain_context(result))
+
+
+def chain_context(result: ChainResult) -> dict:
+    f = result.output.name
+    positions = _layout(result)
+    return dict(
+        expression=to_latex(result.expression),
+        output=latex_name(f),
+        point=r",\quad ".join(f"{latex_name(k)} = {latex_value(v)}" for k, v in result.point),
+        nodes=[_graph_node(n, positions[n.name]) for n in result.nodes],
+        edges=[(_tikz_ref(c), _tikz_ref(n.name)) for n in result.nodes for c in n.children],
+        rows=[_table_row(n) for n in result.nodes],
+        chain=[_chain_latex(result, n) for n in reversed(result.nodes)],
+        has_max=any(n.operation is not None and n.operation.kind == "max" for n in result.nodes),
+    )
+
+
+def _tikz_ref(name: str) -> str:
+    return f"(n-{name})"  # names are identifiers: letters, digits, _ are safe in TikZ node names
+
+
+def _layout(result: ChainResult) -> dict[str, tuple[float, float]]:
+    """Variables stacked in column 0; each operation one column right of its deepest child,
+    at the mean height of its children, pushed down to keep one row between nodes."""
+    column, row = {}, {}
+    for i, n in enumerate(result.nodes):
+        column[n.name] = 0 if n.is_variable else 1 + max(column[c] for c in n.children)
+        row[n.name] = -float(i) if n.is_variable else sum(row[c] for c in n.children) / len(n.children)
+        taken = sorted(row[m.name] for m in result.nodes[:i] if column.get(m.name) == column[n.name] and m.name != n.name)
+        for y in reversed(taken):
+            if abs(row[n.name] - y) < 1:
+                row[n.name] = y - 1
+    return {k: (round(column[k] * COLUMN_CM, 3), round(row[k] * ROW_CM, 3) + 0.0) for k in column}
+
+
+def _short(value: sympy.Expr) -> str:
+    exact = latex_value(value)
+    return exact if len(exact) <= SHORT_LATEX else r"\approx %s" % sympy.latex(approximate(value))
+
+
+def _graph_node(n: GraphNode, position: tuple[float, float]) -> dict:
+    label = latex_name(n.name) if n.is_variable else f"{latex_name(n.name)} = {to_latex(n.operation)}"
+    return dict(ref=_tikz_ref(n.name), at="(%gcm, %gcm)" % position, label=label,
+                variable=n.is_variable, value=_short(n.value), gradient=_short(n.gradient))
+
+
+def _full(value: sympy.Expr) -> str:
+    exact = latex_value(value)
+    return exact if value.is_Integer else r"%s \approx %s" % (exact, sympy.latex(approximate(value)))
+
+
+def _partial(top: str, bottom: str) -> str:
+    return r"\frac{\partial %s}{\partial %s}" % (latex_name(top), latex_name(bottom))
+
+
+def _table_row(n: GraphNode) -> dict:
+    local = [r"%s = %s" % (_partial(n.name, g.child), _local_latex(g)) for g in n.local]
+    operation = "input" if n.is_variable else "$%s = %s$" % (latex_name(n.name), to_latex(n.operation))
+    return dict(name=latex_name(n.name), operation=operation, value=_full(n.value), local=local)
+
+
+def _local_latex(g: LocalGradient) -> str:
+    symbolic = latex_value(g.expression)
+    return symbolic if symbolic == latex_value(g.value) else f"{symbolic} = {_full(g.value)}"
+
+
+def _chain_latex(result: ChainResult, n: GraphNode) -> str:
+    f = result.output.name
+    lhs = _partial(f, n.name)
+    uses = result.uses(n.name)
+    if n is result.output or not uses:
+        return f"{lhs} = {1 if n is result.output else 0}"
+    names = [_partial(p.name, n.name) if p is result.output else _partial(f, p.name) + _partial(p.name, n.name)
+             for p, _ in uses]
+    products = [_latex_factor(g.value) if p is result.output else f"{_latex_factor(p.gradient)} \\cdot {_latex_factor(g.value)}"
+                for p, g in uses]
+    return " = ".join(distinct_steps([lhs, " + ".join(names), " + ".join(products), _full(n.gradient)]))
+
+
+def _latex_factor(value: sympy.Expr) -> str:
+    text = latex_value(value)
+    return r"\left(%s\right)" % text if needs_parentheses(value) else text

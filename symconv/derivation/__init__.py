@@ -1,0 +1,18 @@
+"""The derivation: symbolic tensors, the forward model, SymPy's gradients, the closed forms and
+their proofs, concrete (element by element) and for all sizes.
+
+    symbols.py    X, F, G, b (IndexedBase), and products and sums of elements at scale
+    model.py      the forward windows O_y
+    gradients.py  local gradients by SymPy differentiation, chain-rule expansions
+    operators.py  pad, dilate, rot180, correlate by their definitions, on arrays of symbols
+    forms.py      the closed forms built from those operators
+    prove.py      the exact identity of every element (concrete sizes)
+    general.py    the proof for all sizes (symbolic sizes)
+    result.py     Derivation, the frozen result
+    pipeline.py   derive(): the driver, one line per stage
+"""
+
+from .pipeline import DEFAULT_MAX_TERMS, derive
+from .result import Derivation
+
+__all__ = ["DEFAULT_MAX_TERMS", "Derivation", "derive"]

@@ -1,0 +1,16 @@
+"""Rendering: a proven Derivation becomes text (LaTeX documents, NumPy kernels). Pure: it never
+proves, never writes a file.
+
+    printing.py    the only place an expression or index becomes text
+    templates.py   the Jinja environments and the one template lookup
+    document.py    the document's context; latex.py renders it
+    strategies.py  the kernel strategies; kernel.py renders the kernel and its tests
+    proven.py      the rule that only proven derivations are rendered
+"""
+
+from .kernel import KernelModule, kernel_module, render_kernel_tests, render_numpy
+from .latex import LANGUAGES, render_document, summary_latex
+from .strategies import STRATEGIES, choose_strategy
+
+__all__ = ["KernelModule", "LANGUAGES", "kernel_module", "STRATEGIES", "choose_strategy", "render_document", "render_kernel_tests",
+           "render_numpy", "summary_latex"]

@@ -1,0 +1,49 @@
+"""The NumPy kernel module and its shipped tests as Python text: pure, from a proven Derivation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..derivation import Derivation
+from ..version import __version__
+from .proven import require_proof
+from .strategies import choose_strategy, kernel_context
+from .templates import render
+
+
+@dataclass(frozen=True)
+class KernelModule:
+    """A rendered kernel: its module text and the strategy that laid out its work."""
+
+    text: str
+    strategy: str
+    reason: str
+
+
+def kernel_module(d: Derivation, strategy: str | None = None) -> KernelModule:
+    """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer.
+
+    Args:
+        d: a proven derivation.
+        strategy: ``None`` (chosen per layer; the module docstring says which and why) or one
+            of ``STRATEGIES`` that applies to the layer.
+    """
+    require_proof(d)
+    chosen, reason = choose_strategy(d.layer, strategy)
+    return KernelModule(render("kernel/kernel.py.j2", kernel_context(d, strategy)), chosen, reason)
+
+
+def render_numpy(d: Derivation, strategy: str | None = None) -> str:
+    """The text of :func:`kernel_module`."""
+    return kernel_module(d, strategy).text
+
+
+def render_kernel_tests(d: Derivation) -> str:
+    """A pytest module (numpy only) that checks ``d``'s kernel against plain loops, finite
+    differences and the dot-product test; it is written beside the kernel."""
+    spec = d.layer
+    return render("kernel/tests.py.j2", dict(
+        name=spec.name, version=__version__, channelled=spec.channelled, bias=spec.bias,
+        input_shape=spec.input, kernel_shape=spec.filter, output_shape=spec.output, stride=spec.stride,
+        dilation=spec.dilation, padding=spec.padding, c_in=spec.c_in, c_out=spec.c_out, groups=spec.n_groups,
+    ))
