@@ -88,17 +88,53 @@ def render_chain_latex(result: ChainResult) -> str:
     return render("document/chain.tex.j2", chain_context(result))
 
 
-def chain_context(result: ChainResult) -> dict:
+@dataclass(frozen=True)
+class GraphNodeText:
+    """A node of the TikZ graph: its reference, position, label, and its value and gradient."""
+
+    ref: str
+    at: str
+    label: str
+    variable: bool
+    value: str
+    gradient: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A row of the node table: the node, its operation, its value and its local gradients."""
+
+    name: str
+    operation: str
+    value: str
+    local: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChainContext:
+    """Everything the chain document shows, as LaTeX strings."""
+
+    expression: str
+    output: str
+    point: str
+    nodes: tuple[GraphNodeText, ...]
+    edges: tuple[tuple[str, str], ...]
+    rows: tuple[TableRow, ...]
+    chain: tuple[str, ...]
+    has_max: bool
+
+
+def chain_context(result: ChainResult) -> ChainContext:
     f = result.output.name
     positions = _layout(result)
-    return dict(
+    return ChainContext(
         expression=to_latex(result.expression),
         output=latex_name(f),
         point=r",\quad ".join(f"{latex_name(k)} = {latex_value(v)}" for k, v in result.point),
-        nodes=[_graph_node(n, positions[n.name]) for n in result.nodes],
-        edges=[(_tikz_ref(c), _tikz_ref(n.name)) for n in result.nodes for c in n.children],
-        rows=[_table_row(n) for n in result.nodes],
-        chain=[_chain_latex(result, n) for n in reversed(result.nodes)],
+        nodes=tuple(_graph_node(n, positions[n.name]) for n in result.nodes),
+        edges=tuple((_tikz_ref(c), _tikz_ref(n.name)) for n in result.nodes for c in n.children),
+        rows=tuple(_table_row(n) for n in result.nodes),
+        chain=tuple(_chain_latex(result, n) for n in reversed(result.nodes)),
         has_max=any(n.operation is not None and n.operation.kind == "max" for n in result.nodes),
     )
 
@@ -126,10 +162,10 @@ def _short(value: sympy.Expr) -> str:
     return exact if len(exact) <= SHORT_LATEX else r"\approx %s" % sympy.latex(approximate(value))
 
 
-def _graph_node(n: GraphNode, position: tuple[float, float]) -> dict:
+def _graph_node(n: GraphNode, position: tuple[float, float]) -> GraphNodeText:
     label = latex_name(n.name) if n.is_variable else f"{latex_name(n.name)} = {to_latex(n.operation)}"
-    return dict(ref=_tikz_ref(n.name), at="(%gcm, %gcm)" % position, label=label,
-                variable=n.is_variable, value=_short(n.value), gradient=_short(n.gradient))
+    return GraphNodeText(_tikz_ref(n.name), "(%gcm, %gcm)" % position, label, n.is_variable, _short(n.value),
+                         _short(n.gradient))
 
 
 def _full(value: sympy.Expr) -> str:
@@ -141,10 +177,10 @@ def _partial(top: str, bottom: str) -> str:
     return r"\frac{\partial %s}{\partial %s}" % (latex_name(top), latex_name(bottom))
 
 
-def _table_row(n: GraphNode) -> dict:
-    local = [r"%s = %s" % (_partial(n.name, g.child), _local_latex(g)) for g in n.local]
+def _table_row(n: GraphNode) -> TableRow:
+    local = tuple(r"%s = %s" % (_partial(n.name, g.child), _local_latex(g)) for g in n.local)
     operation = "input" if n.is_variable else "$%s = %s$" % (latex_name(n.name), to_latex(n.operation))
-    return dict(name=latex_name(n.name), operation=operation, value=_full(n.value), local=local)
+    return TableRow(latex_name(n.name), operation, _full(n.value), local)
 
 
 def _local_latex(g: LocalGradient) -> str:

@@ -42,10 +42,8 @@ def derive(
             work (:class:`SpecError`); ``None``: no limit.
         progress: told each stage and its element count (see :mod:`symconv.progress`).
 
-    Returns:
-        The :class:`Derivation`; check ``proof.holds`` before trusting it.
+    Returns the :class:`Derivation`; check ``proof.holds`` before trusting it:
 
-    Examples:
         >>> d = derive("3x3", "2x2")
         >>> d.proof.filter.proven, d.proof.input.proven
         (4, 9)

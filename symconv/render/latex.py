@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 from ..derivation import Derivation
 from ..derivation.general import GeneralProof
 from ..errors import SpecError
-from .document import general_context, latex_context
+from .document import document_context
 from .proven import require_proof
 from .templates import render
 
@@ -29,9 +29,7 @@ def render_document(d: Derivation, lang: str = "en", full: bool = False,
     if lang not in LANGUAGES:
         raise SpecError("--lang", f"{lang!r} is not a language symconv writes; choose one of {', '.join(LANGUAGES)}")
     require_proof(d)
-    context = latex_context(d, full)
-    context["general"] = general_context(general) if general else None
-    return render(f"document/derivation_{lang}.tex.j2", context)
+    return render(f"document/derivation_{lang}.tex.j2", document_context(d, full, general))
 
 
 def summary_latex(d: Derivation) -> str:

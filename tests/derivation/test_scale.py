@@ -12,7 +12,8 @@ import sympy
 
 from conftest import require_tool
 import symconv
-from symconv.render import document, printing
+from symconv.render import printing
+from symconv.render.document import listings
 from symconv.cli import main
 from symconv.derivation.gradients import local_gradients_reference
 from symconv.derivation.symbols import B, F, G, X, element, product, total
@@ -173,7 +174,7 @@ def test_elided_document_shows_the_ends_and_says_everything_was_proven(large):
     assert "every element was proven" in tex and "576 of 576 identities proven exactly" in tex
     assert r"\underbrace{\cdots}_{472}" in tex  # dL/dF_11 has 484 terms: 8 + 4 shown
     assert r"\cdots" in tex and r"\ddots" in tex  # the 24x24 matrices
-    assert max(_rows_per_block(tex)) <= document.BLOCK_ROWS
+    assert max(_rows_per_block(tex)) <= listings.BLOCK_ROWS
 
 
 def test_elided_chinese_document_says_so_too(large):
@@ -185,7 +186,7 @@ def test_full_document_lists_everything_in_blocks_of_at_most_50_rows(large):
     tex = symconv.render_latex(large, full=True)
     assert "all proven)" not in tex and r"\underbrace{\cdots}" not in tex
     assert r"\frac{\partial L}{\partial X_{11,1}}" in tex
-    assert max(_rows_per_block(tex)) <= document.BLOCK_ROWS
+    assert max(_rows_per_block(tex)) <= listings.BLOCK_ROWS
     assert tex.count(r"\begin{align*}") > 20
 
 
