@@ -3,7 +3,7 @@
 The package is laid out as its flow (see the README's architecture section)::
 
     layer/       ConvSpec, the table of layer options, every index formula once
-    derivation/  symbols -> model -> gradients -> closed forms -> proofs -> Derivation
+    derivation/  symbols -> model -> gradients -> closed forms (recipes) -> proofs -> Derivation
     render/      Derivation -> text (LaTeX documents, NumPy kernels; strategies)
     io/          text -> files (atomic writes, PDF builds, importing kernels)
     chain/       symconv chain: parse -> evaluate -> text | LaTeX

@@ -5,7 +5,8 @@ their proofs, concrete (element by element) and for all sizes.
     model.py      the forward windows O_y
     gradients.py  local gradients by SymPy differentiation, chain-rule expansions
     operators.py  pad, dilate, rot180, correlate by their definitions, on arrays of symbols
-    forms.py      the closed forms built from those operators
+    recipes.py    the closed forms, written once as trees of those operators
+    forms.py      the trees evaluated on a concrete layer's arrays of symbols
     prove.py      the exact identity of every element (concrete sizes)
     general.py    the proof for all sizes (symbolic sizes)
     result.py     Derivation, the frozen result

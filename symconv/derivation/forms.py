@@ -1,7 +1,8 @@
-"""The closed forms: both gradients as convolution-type operations.
+"""The closed forms of a concrete layer: the trees of ``recipes.py`` evaluated on arrays of
+SymPy elements, channel pair by channel pair.
 
-Built from their own definitions on arrays of symbols, without looking at the
-chain-rule expansions (``prove`` compares the two):
+Built from their own definitions, without looking at the chain-rule expansions (``prove``
+compares the two):
 
     dL/dF = corr(pad(X, lo, hi - r), G; window stride d, kernel dilation s)
     dL/dX = corr(pad(dilate_s(G), d(K-1) - lo, d(K-1) - hi + r), rot180(F); stride 1, dilation d)
@@ -26,7 +27,9 @@ import sympy
 
 from ..layer import ConvSpec
 from ..layer import channels, layout
+from . import recipes
 from .operators import correlate, dilate, pad, rot180, tensor
+from .recipes import Corr, Dilate, Form, Operand, Pad, Rot180, Sizes
 from .symbols import F, G, X, total
 
 
@@ -53,23 +56,39 @@ def closed_forms(spec: ConvSpec) -> ClosedForms:
     x = tensor(X, spec.x_shape).reshape((spec.n_batch, spec.c_in) + spec.input)
     f = tensor(F, spec.f_shape).reshape((spec.c_out, spec.cg_in) + spec.filter)
     g = tensor(G, spec.g_shape).reshape((spec.n_batch, spec.c_out) + spec.output)
+    first = {"X": x[0, 0], "F": f[0, 0], "G": g[0, 0]}
+    filter_form, input_form = recipes.grad_filter_form(Sizes.of(spec)), recipes.grad_input_form(Sizes.of(spec))
     return ClosedForms(
         filter=_element_layout(grad_filter(spec, x, g), spec.f_shape, spec.rank),
         input=_element_layout(grad_input(spec, f, g), spec.x_shape, spec.rank),
         bias=grad_bias(spec, g),
-        x_padded=pad(x[0, 0], spec.grad_filter_padding),
-        g_dilated=dilate(g[0, 0], spec.stride),
-        g_padded=pad(dilate(g[0, 0], spec.stride), spec.grad_input_padding),
-        filter_rotated=rot180(f[0, 0]),
+        x_padded=evaluate(filter_form.operand, first),
+        g_dilated=evaluate(input_form.operand.operand, first),
+        g_padded=evaluate(input_form.operand, first),
+        filter_rotated=evaluate(input_form.kernel, first),
     )
+
+
+def evaluate(form: Form, operands: dict[str, np.ndarray]) -> np.ndarray:
+    """A tree of ``recipes`` on object arrays: ``operands`` maps X, F, G to one channel pair's slices."""
+    if isinstance(form, Operand):
+        return operands[form.name]
+    if isinstance(form, Pad):
+        return pad(evaluate(form.operand, operands), form.widths)
+    if isinstance(form, Dilate):
+        return dilate(evaluate(form.operand, operands), form.step)
+    if isinstance(form, Rot180):
+        return rot180(evaluate(form.operand, operands))
+    assert isinstance(form, Corr)
+    return correlate(evaluate(form.operand, operands), evaluate(form.kernel, operands), form.stride, form.dilation)
 
 
 def grad_filter(spec: ConvSpec, x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """``dF[o, c'] = sum_n corr(pad(X[n, c(o, c')], lo, hi - r), G[n, o]; stride d, dilation s)``."""
+    form = recipes.grad_filter_form(Sizes.of(spec))
     return _stack({
         (o, slot): _sum(
-            correlate(pad(x[n, layout.channel_read(spec, o, slot)], spec.grad_filter_padding), g[n, o],
-                      stride=spec.dilation, dilation=spec.stride)
+            evaluate(form, {"X": x[n, layout.channel_read(spec, o, slot)], "G": g[n, o]})
             for n in range(spec.n_batch)
         )
         for o, slot in np.ndindex(spec.c_out, spec.cg_in)
@@ -82,10 +101,10 @@ def grad_input(spec: ConvSpec, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     Summing over the output channels of ``c``'s group with filter slot ``c - group*C_in/g``
     is the per-group channel transpose of the filter.
     """
+    form = recipes.grad_input_form(Sizes.of(spec))
     return _stack({
         (n, c): _sum(
-            correlate(pad(dilate(g[n, o], spec.stride), spec.grad_input_padding),
-                      rot180(f[o, channels.input_slot(c, spec.cg_in)]), stride=(1,) * spec.rank, dilation=spec.dilation)
+            evaluate(form, {"G": g[n, o], "F": f[o, channels.input_slot(c, spec.cg_in)]})
             for o in channels.group_outputs(channels.input_group(c, spec.cg_in), spec.cg_out)
         )
         for n, c in np.ndindex(spec.n_batch, spec.c_in)

@@ -482,14 +482,10 @@ def test_asymmetric_padding(monkeypatch):
     _close(k.forward(X, F, b), km.forward(X[flip], F[flip], b)[flip])
     assert not np.allclose(k.forward(X, F), km.forward(X, F))
 
-    def swapped(self):
-        return tuple((hi, lo) for lo, hi in self.padding)
-
-    monkeypatch.setattr(symconv.layer.spec.ConvSpec, "grad_filter_padding", property(swapped))
-    monkeypatch.setattr(
-        symconv.layer.spec.ConvSpec, "grad_input_padding",
-        property(lambda self: tuple((e - 1 - hi, e - 1 - lo) for e, (lo, hi) in zip(self.extent, self.padding))),
-    )
+    # lo and hi swapped in the gradients' paddings (the formulas every closed form uses)
+    monkeypatch.setattr(symconv.layer.axis, "grad_filter_padding", lambda lo, hi, r: (hi - r, lo))
+    monkeypatch.setattr(symconv.layer.axis, "grad_input_padding",
+                        lambda k, d, lo, hi, r: (d * (k - 1) - hi, d * (k - 1) - lo + r))
     wrong = symconv.derive("5x4", "3x2", **kw)
     assert wrong.proof.filter.failures
     assert wrong.proof.input.failures

@@ -12,6 +12,7 @@ import symconv
 import symconv.derivation.forms
 import symconv.derivation.pipeline
 import symconv.layer.spec
+import symconv.layer.axis
 import symconv.derivation.prove as prove_mod
 from symconv import ProofError
 from symconv.derivation.operators import correlate, tensor
@@ -129,16 +130,13 @@ def test_unrotated_filter_passes_when_rotation_is_irrelevant(monkeypatch):
 
 
 def test_undilated_gradient_padding_fails_input_proof(monkeypatch):
-    def wrong(self):
-        # K-1 instead of d(K-1)
-        return tuple(
-            (k - 1 - lo, k - 1 - hi + r) for k, (lo, hi), r in zip(self.filter, self.padding, self.remainder)
-        )
+    def wrong(k, d, lo, hi, r):  # K-1 instead of d(K-1)
+        return (k - 1 - lo, k - 1 - hi + r)
 
     spec_args = ("9", "3")
     kw = dict(stride=2, dilation=2)
     assert symconv.derive(*spec_args, **kw).proof.holds  # sanity: correct before the patch
-    monkeypatch.setattr(symconv.layer.spec.ConvSpec, "grad_input_padding", property(wrong))
+    monkeypatch.setattr(symconv.layer.axis, "grad_input_padding", wrong)
     d = symconv.derive(*spec_args, **kw)
     assert d.spec.grad_input_padding == ((2, 2),)
     assert d.proof.input.failures
