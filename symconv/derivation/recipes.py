@@ -9,8 +9,9 @@ concrete layer, the proof for all sizes on symbolic sizes. A change to a formula
     dL/dX = corr(pad(dilate_s(G), d(K-1) - lo, d(K-1) - hi + r), rot180(F); stride 1, dilation d)
 
 Examples:
-    >>> grad_filter_form(Sizes.of(__import__("symconv").ConvSpec.parse("5", "2", stride=2)))
-    Corr(operand=Pad(operand=Operand(name='X'), widths=((0, 0),)), kernel=Operand(name='G'), stride=(1,), dilation=(2,))
+    >>> from symconv.layer import ConvSpec
+    >>> grad_filter_form(Sizes.of(ConvSpec.parse("5", "2", stride=2)))  # r = 1: crop the unread last row
+    Corr(operand=Pad(operand=Operand(name='X'), widths=((0, -1),)), kernel=Operand(name='G'), stride=(1,), dilation=(2,))
 """
 
 from __future__ import annotations
