@@ -54,3 +54,18 @@ class OutputError(SymconvError):
 
 class KernelError(SymconvError, ImportError):
     """A generated kernel module could not be imported (the message names its file)."""
+
+
+class CheckError(SymconvError, ValueError):
+    """A closed form ``symconv check`` cannot read (exit code 2).
+
+    Args:
+        option: ``--grad-input`` or ``--grad-filter``.
+        message: what is wrong and what is allowed.
+    """
+
+    exit_code = 2
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option

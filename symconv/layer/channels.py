@@ -34,6 +34,11 @@ def input_slot(c, cg_in):
     return c - input_group(c, cg_in) * cg_in
 
 
+def group_bounds(group, cg_out):
+    """The output channels of ``group`` as ``(first, stop)``: ``group*Cg_out`` up to ``(group+1)*Cg_out``."""
+    return group * cg_out, (group + 1) * cg_out
+
+
 def group_outputs(group: int, cg_out: int) -> range:
     """The output channels of ``group`` (ints only)."""
-    return range(group * cg_out, (group + 1) * cg_out)
+    return range(*group_bounds(group, cg_out))
