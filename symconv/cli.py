@@ -14,10 +14,11 @@ import click
 from pathlib import Path
 
 from .api import Written, write_entry
+from .check import check, verdict_lines
 from .chain import chain_table, evaluate, file_name, parse_assignments, parse_expression, render_chain_latex
 from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
 from .derivation.general import proof_lines, prove_general
-from .errors import SpecError, SymconvError
+from .errors import CheckError, SpecError, SymconvError
 from .io import build_pdf, write_files
 from .layer import OPTIONS, show
 from .progress import NULL, Progress, StderrBar
@@ -211,7 +212,8 @@ def chain_command(expression: str, at: str, out: str | None) -> None:
 
 
 @main.command("prove")
-@click.option("--general", is_flag=True, help="Prove the closed forms for symbolic sizes (all n, k, s, d, lo, hi).")
+@click.option("--general", is_flag=True,
+              help="Prove the closed forms for symbolic sizes (n, K, s, d, lo, hi, r; channels, groups, batch, bias).")
 @click.option("--rank", type=click.IntRange(1, 3), default=1, show_default=True, help="Spatial axes of the general proof.")
 @click.option("--input", "input_", metavar="SIZE", help="Without --general: prove one concrete layer (no files written).")
 @click.option("--filter", "filter_", metavar="SIZE", help="Without --general: the filter size.")
@@ -237,3 +239,44 @@ def prove_command(general: bool, rank: int, input_: str | None, filter_: str | N
     for line in report(d):
         click.echo(line)
     sys.exit(0 if d.proof.holds else 1)
+
+
+@main.command("check")
+@click.option("--grad-input", "grad_input", metavar="FORM", help="A closed form for dL/dX to prove or refute.")
+@click.option("--grad-filter", "grad_filter", metavar="FORM", help="A closed form for dL/dF to prove or refute.")
+@click.option("--rank", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Spatial axes; every parameter is then per axis.")
+def check_command(grad_input: str | None, grad_filter: str | None, rank: int) -> None:
+    """Prove a closed form for all sizes, or refute it with a counterexample.
+
+    \b
+    FORM (one channel pair, one sample; parsed, never run as code):
+      tensors   X (input), F (filter), G (= dL/dO)
+      pad(A, lo, hi)                 zeros before and after; a negative width crops
+      dilate(A, s)                   s-1 zeros between neighbours
+      rot180(A)                      every axis reversed
+      corr(A, B, stride=.., dilation=..)
+                                     valid cross-correlation,
+                                     out[z] = sum_m A[stride*z + dilation*m] * B[m]
+      parameters s d lo hi r K n O   (stride, dilation, padding, remainder, filter,
+                                     input and output sizes), integers, + - * ( )
+
+    \b
+    Answers: proven for all sizes (exit 0); refuted, with a counterexample layer
+    that symconv derive accepts (exit 1); undecided (exit 3). Bad syntax: exit 2.
+
+    \b
+    Examples:
+    symconv check --grad-input "corr(pad(dilate(G, s), d*(K-1)-lo, d*(K-1)-hi+r), rot180(F), stride=1, dilation=d)"
+    symconv check --grad-filter "corr(pad(X, lo, hi-r), G, stride=d, dilation=s)"
+    """
+    if (grad_input is None) == (grad_filter is None):
+        _fail(CheckError("--grad-input", "give exactly one of --grad-input FORM and --grad-filter FORM"))
+    gradient, text = ("dL/dX", grad_input) if grad_input is not None else ("dL/dF", grad_filter)
+    try:
+        verdict = check(gradient, text, rank)
+    except SymconvError as e:
+        _fail(e)
+    for line in verdict_lines(verdict):
+        click.echo(line)
+    sys.exit(verdict.exit_code)

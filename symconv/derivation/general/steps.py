@@ -28,20 +28,22 @@ class Step:
     lines: tuple[str, ...] = ()
     latex: tuple[str, ...] = ()
     failures: tuple[str, ...] = ()
+    role: str = ""  # which part of the argument: forward, chain, euclid, deltas, closed, ... (documents)
+    sum: GuardedSum | None = None  # the side this step arrives at, when it is one
 
     @property
     def mark(self) -> str:
         return "definition" if self.kind == "definition" else ("ok" if self.holds else "FAILS")
 
 
-def definition(title: str, lines, latex, method: str = "definition") -> Step:
-    return Step(title, "definition", True, method, tuple(lines), tuple(latex))
+def definition(title: str, lines, latex, role: str = "", sum: GuardedSum | None = None) -> Step:
+    return Step(title, "definition", True, "definition", tuple(lines), tuple(latex), (), role, sum)
 
 
-def check(title: str, failures, method: str, lines=(), latex=()) -> Step:
+def check(title: str, failures, method: str, lines=(), latex=(), role: str = "", sum: GuardedSum | None = None) -> Step:
     """A decision: it holds exactly when nothing in ``failures`` was found."""
     failures = tuple(failures)
-    return Step(title, "check", not failures, method, tuple(lines), tuple(latex), failures)
+    return Step(title, "check", not failures, method, tuple(lines), tuple(latex), failures, role, sum)
 
 
 def atom_lines(atoms) -> tuple[str, ...]:

@@ -41,7 +41,9 @@ class Layer:
         return axes(self.rank)
 
     def spatial(self, name: str) -> tuple[Symbol, ...]:
-        return tuple(integer(f"{name}{sfx}") for sfx in suffixes(self.rank))
+        """One symbol per axis: ``y`` in rank 1, ``y1, y2`` (``y'_1, y'_2`` when primed) above."""
+        glue = "_" if name.endswith("'") else ""
+        return tuple(integer(f"{name}{glue if sfx else ''}{sfx}") for sfx in suffixes(self.rank))
 
     def lengths(self, base) -> tuple:
         """The spatial lengths of a tensor: ``n`` (X), ``K`` (F), ``O`` (G)."""

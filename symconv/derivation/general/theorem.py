@@ -14,7 +14,7 @@ Examples:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -42,6 +42,7 @@ class GeneralProof:
     steps: tuple[st.Step, ...]
     chain: GuardedSum  # the chain-rule side, as read from SymPy's derivative
     closed: GuardedSum  # the closed form at the theorem's element
+    tree: Form | None = None  # the closed form's tree (None: dL/db, the sum of G)
 
     @property
     def rank(self) -> int:
@@ -64,24 +65,24 @@ def prove_gradient(layer: Layer, gradient: str, tree: Form | None) -> GeneralPro
     boxes = layer.boxes(gradient, OPERANDS[gradient])
     mine = coefficient(chain_sum, layer.coordinates(), boxes, CHANNELS.moduli)
     steps.append(_collapse("the Kronecker deltas evaluated: the chain rule's coefficient of each product of "
-                           "elements", mine))
+                           "elements", mine, "deltas"))
     steps += _closed_steps(closed, gradient)
     theirs = coefficient(closed.sum, layer.coordinates(), boxes, CHANNELS.moduli)
-    steps.append(_collapse("the closed form re-indexed: its coefficient of each product of elements", theirs))
-    steps.append(_same_elements(layer, gradient, chain_sum, closed.sum))
+    steps.append(_collapse("the closed form re-indexed: its coefficient of each product of elements", theirs, "reindex"))
+    steps.append(replace(_same_elements(layer, gradient, chain_sum, closed.sum), role="tensors"))
     steps += _guard_steps(mine, theirs, boxes)
     if gradient in EXPECTED:
         steps.append(_length_step(layer, gradient, closed))
-    return GeneralProof(gradient, layer, tuple(steps), chain_sum, closed.sum)
+    return GeneralProof(gradient, layer, tuple(steps), chain_sum, closed.sum, tree)
 
 
 def _chain_steps(layer: Layer, gradient: str, chain: ChainSide) -> tuple[list[st.Step], GuardedSum]:
     steps = [
         st.definition("forward pass, one output element (X is 0 outside its shape)", [sympy.sstr(chain.forward)],
-                      [sympy.latex(chain.forward)]),
+                      [sympy.latex(chain.forward)], role="forward"),
         st.check(f"chain rule: {gradient} = sum over the outputs of G * dO/d{gradient[4:]}, by SymPy",
                  chain.problems, "sympy.diff of the forward Sum; the summand read as elements and Kronecker "
-                 "deltas, the ranges from the Sums' own limits", st.sum_lines(chain.sum)),
+                 "deltas, the ranges from the Sums' own limits", st.sum_lines(chain.sum), role="chain", sum=chain.sum),
     ]
     side = chain.sum
     if layer.channelled:
@@ -89,27 +90,28 @@ def _chain_steps(layer: Layer, gradient: str, chain: ChainSide) -> tuple[list[st
         side, problem = split_channel(side, o, CHANNELS.cg_out, CHANNELS.g)
         steps.append(st.check(f"Euclidean division: {o} = p_{o} Cg_out + j_{o} with 0 <= j_{o} < Cg_out",
                               [problem] if problem else [], "the Sum's range is 0 .. g Cg_out - 1, and every "
-                              "channel has exactly one (group, slot) pair", st.sum_lines(side)))
+                              "channel has exactly one (group, slot) pair", st.sum_lines(side), role="euclid",
+                              sum=side))
     return steps, side
 
 
-def _collapse(title: str, c: Coefficient) -> st.Step:
+def _collapse(title: str, c: Coefficient, role: str) -> st.Step:
     solved = [f"{v} = {sympy.sstr(e)}" for v, e in c.solved]
     floors = [a.text() for a in c.atoms if a.expr.has(sympy.floor)]
     return st.check(title, list(c.problems) + [f"a floor is left in {f}" for f in floors],
                     "each summation variable solved from an equation in which its coefficient is +-1 "
                     "(one value: the sum over it collapses), its range kept as a guard; channel floors by "
                     "Euclidean division", ("solved: " + ", ".join(solved),) + st.atom_lines(c.atoms),
-                    st.atom_latex(c.atoms))
+                    st.atom_latex(c.atoms), role=role, sum=GuardedSum((), (), c.atoms))
 
 
 def _closed_steps(closed: ClosedSide, gradient: str) -> list[st.Step]:
     what = "the sum of G over the batch and every position" if closed.tree is None else tree_text(closed.tree)
     out = [st.definition(f"closed form: {what}, read by the definitions of pad, dilate, rot180 and corr",
-                         st.sum_lines(closed.sum), st.atom_latex(closed.sum.atoms))]
+                         st.sum_lines(closed.sum), st.atom_latex(closed.sum.atoms), role="closed", sum=closed.sum)]
     if closed.obligations:
         out.append(st.check("every stride, dilation and dilation step is >= 1", st.positive_sizes(closed.obligations),
-                            "a polynomial in the sizes, >= 1 under the conditions"))
+                            "a polynomial in the sizes, >= 1 under the conditions", role="positive"))
     return out
 
 
@@ -134,8 +136,10 @@ def _guard_steps(mine: Coefficient, theirs: Coefficient, boxes: dict) -> list[st
     forward = entails(mine.atoms, theirs.atoms, boxes, CHANNELS.moduli)
     backward = entails(theirs.atoms, mine.atoms, boxes, CHANNELS.moduli)
     return [
-        st.check("every guard of the closed form follows from the chain rule's", st.named(forward), method),
-        st.check("every guard of the chain rule follows from the closed form's", st.named(backward), method),
+        st.check("every guard of the closed form follows from the chain rule's", st.named(forward), method,
+                 role="closed_from_chain"),
+        st.check("every guard of the chain rule follows from the closed form's", st.named(backward), method,
+                 role="chain_from_closed"),
     ]
 
 
@@ -146,7 +150,7 @@ def _length_step(layer: Layer, gradient: str, closed: ClosedSide) -> st.Step:
     failures += [] if len(closed.lengths) == len(expected) else [f"{len(closed.lengths)} axes, not {len(expected)}"]
     return st.check("the closed form has exactly as many elements as the gradient, per axis", failures,
                     "its length (layer.axis) equals the gradient's after O's definition; a floor by Euclidean "
-                    "division", tuple(sympy.sstr(v) for v in closed.lengths))
+                    "division", tuple(sympy.sstr(v) for v in closed.lengths), role="length")
 
 
 def prove_general(rank: int = 1) -> tuple[GeneralProof, ...]:

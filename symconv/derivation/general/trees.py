@@ -36,16 +36,18 @@ def tree_text(form: Form, show=sympy.sstr) -> str:
             f"stride={_value(form.stride, show)}, dilation={_value(form.dilation, show)})")
 
 
-def tree_latex(form: Form) -> str:
-    """``form`` as mathematics: operator names upright, parameters by SymPy's LaTeX printer."""
+def tree_latex(form: Form, values=None) -> str:
+    """``form`` as mathematics: operator names upright; ``values`` prints a parameter's per-axis
+    tuple (default: SymPy's LaTeX printer, a tuple in parentheses)."""
+    v = values or (lambda vs: _value(vs, sympy.latex))
     if isinstance(form, Operand):
         return form.name
     if isinstance(form, Pad):
         lo, hi = zip(*form.widths)
-        return rf"\operatorname{{pad}}\bigl({tree_latex(form.operand)},\ {_value(lo, sympy.latex)},\ {_value(hi, sympy.latex)}\bigr)"
+        return rf"\operatorname{{pad}}\bigl({tree_latex(form.operand, v)},\ {v(lo)},\ {v(hi)}\bigr)"
     if isinstance(form, Dilate):
-        return rf"\operatorname{{dilate}}\bigl({tree_latex(form.operand)},\ {_value(form.step, sympy.latex)}\bigr)"
+        return rf"\operatorname{{dilate}}\bigl({tree_latex(form.operand, v)},\ {v(form.step)}\bigr)"
     if isinstance(form, Rot180):
-        return rf"\operatorname{{rot}}_{{180}}({tree_latex(form.operand)})"
-    return (rf"\operatorname{{corr}}\bigl({tree_latex(form.operand)},\ {tree_latex(form.kernel)};\ "
-            rf"\text{{stride }} {_value(form.stride, sympy.latex)},\ \text{{dilation }} {_value(form.dilation, sympy.latex)}\bigr)")
+        return rf"\operatorname{{rot}}_{{180}}({tree_latex(form.operand, v)})"
+    return (rf"\operatorname{{corr}}\bigl({tree_latex(form.operand, v)},\ {tree_latex(form.kernel, v)};\ "
+            rf"\text{{stride }} {v(form.stride)},\ \text{{dilation }} {v(form.dilation)}\bigr)")
