@@ -1,6 +1,6 @@
 """The layout shows the flow: a module's folder says what it may import, and imports run one way.
 
-    layer <- derivation <- render <- {chain, api} <- cli        io uses only errors
+    layer <- derivation <- {render, check} <- {chain, api} <- cli        io uses only errors
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ ALLOWED = {
     "render": BASE | {"layer", "derivation"},
     "io": BASE,
     "chain": BASE | {"render"},
-    "api": BASE | {"layer", "derivation", "render", "io"},
+    "check": BASE | {"layer", "derivation"},
+    "api": BASE | {"layer", "derivation", "render", "io", "check"},
     "golden": BASE | {"api", "derivation", "io"},
-    "cli": BASE | {"api", "layer", "derivation", "render", "io", "chain"},
+    "cli": BASE | {"api", "layer", "derivation", "render", "io", "chain", "check"},
 }
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Expr, IndexedBase
+from sympy import IndexedBase
 
 from ...layer import axis
 from ..recipes import Corr, Dilate, Form, Operand, Pad, Rot180
@@ -126,7 +126,3 @@ class Reading:
 
 def _suffixes(rank: int) -> tuple[str, ...]:
     return ("",) if rank == 1 else tuple(str(j + 1) for j in range(rank))
-
-
-def floor_free(e: Expr) -> bool:
-    return not sympy.sympify(e).has(sympy.floor)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from ..recipes import Form
-from ..symbols import B, F, G, X
+from ..symbols import F, G, X
 from . import steps as st
 from .atoms import GuardedSum
 from .chain import ChainSide, chain_rule, split_channel
@@ -163,6 +163,3 @@ def prove_general(rank: int = 1) -> tuple[GeneralProof, ...]:
 def prove_form(gradient: str, tree: Form, rank: int = 1) -> GeneralProof:
     """A closed form someone wrote (one channel pair, one sample), proven like the code's own."""
     return prove_gradient(Layer(rank), gradient, tree)
-
-
-__all__ = ["B", "GeneralProof", "prove_form", "prove_general", "prove_gradient"]
