@@ -76,3 +76,29 @@ def test_readme_representative_example_is_what_the_cli_prints(runner, tmp_path, 
     command, expected = shown.split("\n", 1)
     result = runner.invoke(main, command.split()[2:])
     assert result.output == expected
+
+
+def _tail_block(command: str) -> tuple[list[str], list[str]]:
+    """A README block that shows ``command`` and, after a '...' line, the last lines it prints."""
+    shown = [b for b in code_blocks("text") if b.startswith(f"$ {command}\n")][0].splitlines()
+    assert shown[1] == "..."
+    return shown[0].split()[2:], shown[2:]
+
+
+def test_readme_general_proof_ends_as_the_cli_prints(runner):
+    from symconv.cli import main
+
+    args, tail = _tail_block("symconv prove --general --rank 3")
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0 and result.output.splitlines()[-len(tail):] == tail
+
+
+def test_readme_check_example_ends_as_the_cli_prints(runner):
+    import shlex
+
+    from symconv.cli import main
+
+    block = [b for b in code_blocks("text") if b.startswith("$ symconv check ")][0].splitlines()
+    assert block[1] == "..."
+    result = runner.invoke(main, shlex.split(block[0])[2:])
+    assert result.exit_code == 1 and result.output.splitlines()[-len(block[2:]):] == block[2:]

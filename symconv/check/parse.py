@@ -59,20 +59,24 @@ class _Parser:
     """Recursive descent over the tokens; expressions are built per axis as SymPy trees."""
 
     def __init__(self, tokens: list[_Token], option: str, rank: int) -> None:
-        self.tokens, self.i, self.option, self.rank, self.depth = tokens, 0, option, rank, 0
+        self.pending = list(reversed(tokens))  # the next token last: taking one is a pop
+        self.option, self.rank, self.depth = option, rank, 0
 
     @property
     def token(self) -> _Token:
-        return self.tokens[self.i]
+        return self.pending[-1]
+
+    @property
+    def after(self) -> _Token:
+        """The token after the next one (the end token repeats)."""
+        return self.pending[-2] if len(self.pending) > 1 else self.pending[-1]
 
     def take(self) -> _Token:
-        self.i += 1
-        return self.tokens[self.i - 1]
+        return self.pending.pop() if len(self.pending) > 1 else self.pending[-1]
 
     def fail(self, what: str) -> None:
-        t = self.token
-        found = "the end" if t.kind == "end" else f"{t.text!r} at column {t.column}"
-        raise CheckError(self.option, f"{what}, found {found}")
+        where = "the end" if self.token.kind == "end" else f"{self.token.text!r} at column {self.token.column}"
+        raise CheckError(self.option, f"{what}, found {where}")
 
     def expect(self, text: str) -> None:
         if self.token.text != text:
@@ -101,7 +105,7 @@ class _Parser:
             self.take()
             if name.text == "corr" and len(forms) == 1 and not values:
                 forms.append(self.form())
-            elif self.token.kind == "name" and self.tokens[self.i + 1].text == "=":
+            elif self.token.kind == "name" and self.after.text == "=":
                 key = self.take().text
                 self.take()
                 keywords[key] = self.expr()

@@ -38,7 +38,7 @@ class ChainSide:
     forward: Expr
     derivative: Expr
     sum: GuardedSum
-    problems: tuple[str, ...]
+    problems: tuple[str, ...] = ()
 
 
 def forward(layer: Layer) -> tuple[Expr, tuple, tuple]:

@@ -22,6 +22,8 @@ Examples:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy
 from sympy import Expr
 
@@ -47,7 +49,14 @@ def affine(e: Expr, variables) -> tuple[dict, Expr] | None:
 
 def corners_nonnegative(e: Expr, boxes: dict) -> bool:
     """``e >= 0`` on the whole box: at the corner where every term is smallest."""
-    found = affine(substitute_n(e), boxes)
+    e = substitute_n(e)
+    return _corners(e, tuple((v, boxes[v]) for v in sorted(boxes, key=sympy.default_sort_key) if e.has(v)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _corners(e: Expr, box: tuple) -> bool:
+    boxes = dict(box)
+    found = affine(e, boxes)
     if found is None:
         return False
     coefficients, constant = found

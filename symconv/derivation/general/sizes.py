@@ -104,12 +104,17 @@ def _shifts(rank: int) -> dict[Symbol, Expr]:
 MAX_RANK = 3
 
 
+@lru_cache(maxsize=None)
+def _n_values() -> dict:
+    return {z.n: z.n_defined() for rank in range(1, MAX_RANK + 1) for z in axes(rank)}
+
+
 def substitute_n(e: Expr) -> Expr:
     """``e`` with every axis's ``n`` replaced by its definition, expanded."""
-    values = {z.n: z.n_defined() for rank in range(1, MAX_RANK + 1) for z in axes(rank)}
-    return sympy.expand(sympy.sympify(e).xreplace(values))
+    return sympy.expand(sympy.sympify(e).xreplace(_n_values()))
 
 
+@lru_cache(maxsize=1 << 14)
 def nonnegative(e: Expr) -> bool:
     """``e >= 0`` for every size allowed by the conditions (shown, exactly), or ``False``: not shown.
 

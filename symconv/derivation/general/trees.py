@@ -1,4 +1,5 @@
-"""A closed-form tree in the language ``symconv check`` reads, as text and as LaTeX.
+"""A closed-form tree in the language ``symconv check`` reads, as text and as LaTeX: one walk of
+the tree, two styles.
 
 A parameter of rank 1 prints as itself; of higher rank as its per-axis values in parentheses.
 
@@ -11,43 +12,63 @@ Examples:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Callable
+
 import sympy
 
 from ..recipes import Corr, Dilate, Form, Operand, Pad, Rot180
 
 
-def _value(values: tuple, show) -> str:
-    return show(values[0]) if len(values) == 1 else "(" + ", ".join(show(v) for v in values) + ")"
+@dataclass(frozen=True)
+class Style:
+    """How operators, brackets and separators are written."""
+
+    names: dict
+    open: str
+    close: str
+    comma: str
+    kernel: str  # between a correlation's kernel and its stride
+    stride: str
+    dilation: str
+    values: Callable[[tuple], str]
 
 
-def tree_text(form: Form, show=sympy.sstr) -> str:
+def _values(show) -> Callable[[tuple], str]:
+    return lambda vs: show(vs[0]) if len(vs) == 1 else "(" + ", ".join(show(v) for v in vs) + ")"
+
+
+TEXT = Style({"pad": "pad", "dilate": "dilate", "rot180": "rot180", "corr": "corr"}, "(", ")", ", ", ", ",
+             "stride=", "dilation=", _values(sympy.sstr))
+LATEX = Style({"pad": r"\operatorname{pad}", "dilate": r"\operatorname{dilate}", "rot180": r"\operatorname{rot}_{180}",
+               "corr": r"\operatorname{corr}"}, r"\bigl(", r"\bigr)", r",\ ", r";\ ", r"\text{stride } ",
+              r"\text{dilation } ", _values(sympy.latex))
+
+
+def show_tree(form: Form, style: Style) -> str:
+    """``form`` written in ``style``."""
+    if isinstance(form, Operand):
+        return form.name
+    if isinstance(form, Pad):
+        lo, hi = zip(*form.widths)
+        args = [show_tree(form.operand, style), style.values(lo), style.values(hi)]
+    elif isinstance(form, Dilate):
+        args = [show_tree(form.operand, style), style.values(form.step)]
+    elif isinstance(form, Rot180):
+        args = [show_tree(form.operand, style)]
+    else:
+        pair = show_tree(form.operand, style) + style.comma + show_tree(form.kernel, style)
+        args = [pair + style.kernel + style.stride + style.values(form.stride),
+                style.dilation + style.values(form.dilation)]
+    name = {Pad: "pad", Dilate: "dilate", Rot180: "rot180", Corr: "corr"}[type(form)]
+    return style.names[name] + style.open + style.comma.join(args) + style.close
+
+
+def tree_text(form: Form) -> str:
     """``form`` in ``symconv check``'s syntax."""
-    if isinstance(form, Operand):
-        return form.name
-    if isinstance(form, Pad):
-        lo, hi = zip(*form.widths)
-        return f"pad({tree_text(form.operand, show)}, {_value(lo, show)}, {_value(hi, show)})"
-    if isinstance(form, Dilate):
-        return f"dilate({tree_text(form.operand, show)}, {_value(form.step, show)})"
-    if isinstance(form, Rot180):
-        return f"rot180({tree_text(form.operand, show)})"
-    assert isinstance(form, Corr)
-    return (f"corr({tree_text(form.operand, show)}, {tree_text(form.kernel, show)}, "
-            f"stride={_value(form.stride, show)}, dilation={_value(form.dilation, show)})")
+    return show_tree(form, TEXT)
 
 
-def tree_latex(form: Form, values=None) -> str:
-    """``form`` as mathematics: operator names upright; ``values`` prints a parameter's per-axis
-    tuple (default: SymPy's LaTeX printer, a tuple in parentheses)."""
-    v = values or (lambda vs: _value(vs, sympy.latex))
-    if isinstance(form, Operand):
-        return form.name
-    if isinstance(form, Pad):
-        lo, hi = zip(*form.widths)
-        return rf"\operatorname{{pad}}\bigl({tree_latex(form.operand, v)},\ {v(lo)},\ {v(hi)}\bigr)"
-    if isinstance(form, Dilate):
-        return rf"\operatorname{{dilate}}\bigl({tree_latex(form.operand, v)},\ {v(form.step)}\bigr)"
-    if isinstance(form, Rot180):
-        return rf"\operatorname{{rot}}_{{180}}({tree_latex(form.operand, v)})"
-    return (rf"\operatorname{{corr}}\bigl({tree_latex(form.operand, v)},\ {tree_latex(form.kernel, v)};\ "
-            rf"\text{{stride }} {v(form.stride)},\ \text{{dilation }} {v(form.dilation)}\bigr)")
+def tree_latex(form: Form, values: Callable[[tuple], str] | None = None) -> str:
+    """``form`` as mathematics; ``values`` prints a parameter's per-axis tuple (default: SymPy's LaTeX)."""
+    return show_tree(form, replace(LATEX, values=values) if values else LATEX)

@@ -32,27 +32,22 @@ class Equality:
 
 
 @dataclass(frozen=True)
-class Check:
-    """A check that is not an equality of the chain (strides >= 1, the tensors, the lengths)."""
-
-    role: str
-    holds: bool
-    failures: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class GradientChain:
+    """One gradient: the theorem's two sides, the chain of equalities between them, the other checks."""
+
     name: str  # F, X or b
     lhs: str
     closed: str  # the closed form (the theorem's right-hand side)
     parameters: tuple[str, ...]  # ``\theta_k = (...)``: the closed form's per-axis parameters, one a row
     equalities: tuple[Equality, ...]
-    checks: tuple[Check, ...]
+    checks: tuple[tuple[str, bool], ...]  # (role, holds) of the checks that are no equality: strides, tensors, lengths
     holds: bool
 
 
 @dataclass(frozen=True)
 class GeneralSection:
+    """The section: the rank, the theorem (one line a gradient) and each gradient's chain."""
+
     rank: int
     theorem: tuple[str, ...]
     proofs: tuple[GradientChain, ...]
@@ -118,7 +113,7 @@ def _chain(proof: GeneralProof) -> GradientChain:
     equalities.append(_equality(rf"{over} [\ast]\, {pairs}", reindex.sum.atoms, tuple(s.role for s in both), both))
     closed = _step(proof, "closed")
     equalities.append(_equality(_sum(closed.sum), closed.sum.atoms, ("reindex",), (reindex,)))
-    checks = tuple(Check(s.role, s.holds, s.failures) for s in proof.steps if s.role in ("positive", "tensors", "length"))
+    checks = tuple((s.role, s.holds) for s in proof.steps if s.role in ("positive", "tensors", "length"))
     closed_math, parameters = _theorem(proof)
     return GradientChain(str(GRADIENT[proof.gradient]), _lhs(proof), closed_math, parameters, tuple(equalities),
                          checks, proof.holds)
