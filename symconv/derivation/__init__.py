@@ -8,7 +8,7 @@ their proofs, concrete (element by element) and for all sizes.
     recipes.py    the closed forms, written once as trees of those operators
     forms.py      the trees evaluated on a concrete layer's arrays of symbols
     prove.py      the exact identity of every element (concrete sizes)
-    general.py    the proof for all sizes (symbolic sizes)
+    general/      the proof for all sizes (symbolic sizes; its own README in __init__.py)
     result.py     Derivation, the frozen result
     pipeline.py   derive(): the driver, one line per stage
 """

@@ -207,3 +207,38 @@ def test_document_with_the_general_proof_compiles_without_overfull_lines(tmp_pat
     log = (tmp_path / "doc.log").read_text(errors="replace")
     wide = [(float(w), int(at)) for w, at in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\) .*?lines? (\d+)", log)]
     assert not [w for w, at in wide if first <= at < last and w > 1.0], wide
+
+
+def test_a_forward_sum_that_stops_early_is_read_from_its_limits_and_fails(monkeypatch):
+    from symconv.derivation.general import chain
+
+    original = chain.forward
+
+    def short(layer):
+        o, out, reads = original(layer)
+        return o.xreplace({z.k: z.k - 1 for z in layer.axes}), out, reads  # taps 0 .. K-2
+
+    monkeypatch.setattr(chain, "forward", short)
+    failed = [p for p in g.prove_general(1) if not p.holds]
+    assert [p.gradient for p in failed] == ["dL/dF", "dL/dX"]
+
+
+def test_an_element_with_an_extra_index_or_a_missing_tensor_fails_the_tensor_check():
+    from symconv.derivation.general.theorem import _same_elements
+    from symconv.derivation.symbols import F, G
+
+    layer = Layer(1)
+    y, a = layer.spatial("y"), layer.spatial("a")
+    right = GuardedSum((), (G[y], F[a]), ())
+    assert _same_elements(layer, "dL/dX", right, right).holds
+    extra = GuardedSum((), (G[y + (sizes.integer("e"),)], F[a]), ())
+    assert _same_elements(layer, "dL/dX", right, extra).failures == ("the closed form reads G[y, e] with 2 indices, not 1",)
+    assert not _same_elements(layer, "dL/dX", right, GuardedSum((), (G[y],), ())).holds
+
+
+def test_a_closed_form_without_lengths_fails_the_length_check():
+    from symconv.derivation.general.closed import ClosedSide
+    from symconv.derivation.general.theorem import _length_step
+
+    step = _length_step(Layer(1), "dL/dX", ClosedSide(None, GuardedSum((), (), ()), (), ()))
+    assert not step.holds and step.failures == ("0 axes, not 1",)
