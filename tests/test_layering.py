@@ -24,6 +24,7 @@ ALLOWED = {
     "api": BASE | {"layer", "derivation", "render", "io"},
     "golden": BASE | {"api", "derivation", "io"},
     "cli": BASE | {"api", "layer", "derivation", "render", "io", "chain"},
+    "launch": {"cli"},  # the entry point: it imports the command only after its signal set-up
 }
 
 
