@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..derivation import Derivation
 from ..version import __version__
 from .proven import require_proof
-from .strategies import choose_strategy, kernel_context
+from .strategies import choose
 from .templates import render
 
 
@@ -29,8 +29,8 @@ def kernel_module(d: Derivation, strategy: str | None = None) -> KernelModule:
             of ``STRATEGIES`` that applies to the layer.
     """
     require_proof(d)
-    chosen, reason = choose_strategy(d.layer, strategy)
-    return KernelModule(render("kernel/kernel.py.j2", kernel_context(d, strategy)), chosen, reason)
+    chosen, reason = choose(d.layer, strategy)
+    return KernelModule(render(chosen.template, chosen.context(d, reason)), chosen.name, reason)
 
 
 def render_numpy(d: Derivation, strategy: str | None = None) -> str:

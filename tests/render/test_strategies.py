@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 
 import numpy as np
 import pytest
 
 import symconv
-from symconv.render.strategies import (BatchLast, ChannelTaps, Gemm, Matrix, RowGemm, Strategy, Taps,
-                                       choose_strategy, strategies_for)
+from symconv.render.strategies import (BatchLast, ChannelTaps, Gemm, KernelContext, Matrix, RowGemm, Strategy, Taps,
+                                       choose, choose_strategy, strategies_for)
 from symconv.render.strategies import base
+from symconv.render.strategies.base import SingleChannelStrategy
 
 import reference as ref
-from conftest import check_finite_differences
+from conftest import ROOT, check_finite_differences
 
 # Layers on which each classic convolution-gradient bug changes the result (see
 # test_cases_can_see_every_classic_bug): stride != dilation (an unswapped stride and dilation
@@ -364,6 +367,7 @@ def test_each_strategy_object_applies_where_it_should(strategy):
     applies = {name for name, spec in LAYERS.items() if strategy.applies(spec)}
     assert applies == APPLIES[type(strategy).__name__]
     assert strategy.name in symconv.STRATEGIES
+    assert (ROOT / "templates" / strategy.template).is_file()
 
 
 @pytest.mark.parametrize("layer", LAYERS)
@@ -420,6 +424,15 @@ def test_rowgemm_runs_the_banded_grad_filter_up_to_its_excess():
     assert not RowGemm().plan(_spec("5x33", "3x3")).band_grad_filter  # excess 11
 
 
+def test_the_chosen_object_fills_a_frozen_typed_context():
+    d = _derivation("7x7", "3x3", (("stride", 2), ("padding", "1:0x2:1")))
+    chosen, reason = choose(d.layer, "rowgemm")
+    context = chosen.context(d, reason)
+    assert isinstance(context, KernelContext) and context.strategy == "rowgemm"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        context.reason = "changed"
+
+
 def test_a_strategy_outside_the_registry_is_refused():
     class Nonsense(Taps):
         name = "nonsense"
@@ -427,3 +440,41 @@ def test_a_strategy_outside_the_registry_is_refused():
     with pytest.raises(ValueError, match="nonsense"):
         base.register(Nonsense())
     assert issubclass(Nonsense, Strategy)
+
+
+# -- the kernel templates ---------------------------------------------------------------------
+KERNEL_TEMPLATES = sorted((ROOT / "templates" / "kernel").glob("*.j2"))
+NAMES = "|".join(symconv.STRATEGIES)
+
+
+@pytest.mark.parametrize("path", KERNEL_TEMPLATES, ids=lambda p: p.name)
+def test_no_kernel_template_branches_on_the_strategy(path):
+    """Each strategy has its own template: none asks which strategy it is filling."""
+    text = path.read_text(encoding="utf-8")
+    assert "strategy ==" not in text and "strategy in" not in text
+    conditions = re.findall(r"{%-?\s*(?:el)?if\b(.*?)-?%}", text)
+    assert not [c for c in conditions if re.search(rf"\bstrategy\b|\b({NAMES})\b", c)], conditions
+
+
+def _extended(template: str) -> list[str]:
+    """``template`` and every template it extends, in turn."""
+    chain = [template]
+    while found := re.search(r'{% extends "(.*?)" %}', (ROOT / "templates" / chain[-1]).read_text(encoding="utf-8")):
+        chain.append(found.group(1))
+    return chain
+
+
+@pytest.mark.parametrize("strategy", OBJECTS, ids=lambda s: type(s).__name__)
+def test_each_strategy_template_extends_its_layout(strategy):
+    layout = "single" if isinstance(strategy, SingleChannelStrategy) else "channels"
+    chain = _extended(strategy.template)
+    assert f"kernel/{layout}.py.j2" in chain and chain[-1] == "kernel/kernel.py.j2", chain
+
+
+SHARED_CODE = ["np.pad(X", "if not (np.isfinite(", "Gp[..., {{ windows.placement_target }}]", "def _as_float",
+               "def _forward_taps", "def _grad_input_taps", "np.einsum(\"n{{"]
+
+
+@pytest.mark.parametrize("code", SHARED_CODE)
+def test_shared_kernel_code_is_written_once(code):
+    assert sum(p.read_text(encoding="utf-8").count(code) for p in KERNEL_TEMPLATES) == 1

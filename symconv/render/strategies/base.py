@@ -1,17 +1,18 @@
 """What every kernel strategy shares: the :class:`Strategy` base class, the registry and the
-automatic choice, and the context the kernel template is filled with.
+automatic choice, and the context every kernel template is filled with.
 
 Every strategy computes the proven formulas (closed forms, or the chain-rule expansion term
 for term); they differ in how the work is laid out. A strategy names its template, says when
 it applies to a layer, when the automatic choice takes it and why, and adds its own
-:class:`Plan` (numbers only its template reads) to the shared context. Every slice comes
-from ``layer.slices``; this module only lays them out as text.
+:class:`Plan` (numbers only its template reads) to the shared :class:`KernelContext`. Every
+slice comes from ``layer.slices``; this module only lays them out as text.
 """
 
 from __future__ import annotations
 
 import abc
 import math
+from dataclasses import dataclass
 from typing import ClassVar
 
 from ...derivation import Derivation
@@ -27,8 +28,97 @@ _LISTED = ("taps", "batchlast", "matrix", "rowgemm", "gemm")
 _PREFERRED = ("gemm", "matrix", "rowgemm", "batchlast", "taps")
 
 
+@dataclass(frozen=True)
+class ShapeText:
+    """An array's shape, printed the three ways a kernel module writes one.
+
+    Examples:
+        >>> s = ShapeText((3, 5))
+        >>> str(s), s.dims, s.written
+        ('(3, 5)', '3, 5', '3x5')
+    """
+
+    value: tuple[int, ...]
+
+    def __str__(self) -> str:
+        """The Python literal, as in ``OUTPUT_SHAPE = (3, 5)``."""
+        return str(self.value)
+
+    @property
+    def dims(self) -> str:
+        """The sizes inside a longer shape, as in ``shape (..., 3, 5)``."""
+        return pr.python_index(self.value)
+
+    @property
+    def written(self) -> str:
+        """As a layer's sizes are written: ``3x5``."""
+        return show(self.value)
+
+
+@dataclass(frozen=True)
+class Tap:
+    """One filter tap as Python text: its index into F and the window it reads."""
+
+    index: str
+    window: str
+
+
+@dataclass(frozen=True)
+class LayerSizes:
+    """The layer's sizes as its kernel module states them; per-axis values are tuples."""
+
+    description: str
+    rank: int
+    input_shape: ShapeText
+    filter_shape: ShapeText  # F's: (C_out, C_in/g, *kernel) with channels, else the kernel's
+    kernel_shape: ShapeText  # the filter's spatial shape
+    output_shape: ShapeText
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    remainder: tuple[int, ...]
+    padded: bool
+    padded_input: tuple[int, ...]
+    padded_gradient: tuple[int, ...]  # pad(dilate_s(G), ...), which grad_input correlates
+    taps: int
+    input_size: int  # elements per sample and channel
+    output_size: int
+    c_in: int
+    c_out: int
+    groups: int
+    bias: bool
+    axis_letters: str  # einsum letters of the spatial axes
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Where the kernels read and write, as Python slices (``layer.slices`` gives them)."""
+
+    padded_x: str  # the array tap windows read: X padded (``Xp``), or X when nothing pads it
+    forward_taps: tuple[Tap, ...]  # every tap of F and its window in the padded X
+    input_taps: tuple[Tap, ...]  # every tap of rot180(F) and its window in the padded, dilated G
+    placement_source: str  # the part of G that lands in the padded, dilated G ...
+    placement_target: str  # ... and where
+    input_crop: str  # where X sits in the padded X
+
+
 class Plan:
     """The numbers only one strategy's template reads; each strategy's is a frozen dataclass."""
+
+
+@dataclass(frozen=True)
+class KernelContext:
+    """What a kernel module template is filled with: each field is a template variable."""
+
+    name: str
+    version: str
+    strategy: str
+    reason: str
+    proven: str
+    specialized: tuple[str, ...]
+    layer: LayerSizes
+    windows: Windows
+    plan: Plan | None
 
 
 class Strategy(abc.ABC):
@@ -54,6 +144,14 @@ class Strategy(abc.ABC):
     def plan(self, spec: ConvSpec) -> Plan | None:
         """The numbers only this strategy's template reads (``None``: none)."""
         return None
+
+    def context(self, d: Derivation, reason: str) -> KernelContext:
+        """The context of ``d``'s kernel module laid out by this strategy, chosen for ``reason``."""
+        spec = d.layer
+        return KernelContext(
+            name=spec.name, version=__version__, strategy=self.name, reason=reason, proven=_proven_text(d),
+            specialized=_specialized_lines(spec), layer=layer_sizes(spec), windows=windows(spec), plan=self.plan(spec),
+        )
 
 
 class SingleChannelStrategy(Strategy):
@@ -135,69 +233,53 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
     return chosen.name, reason
 
 
-def kernel_context(d: Derivation, strategy: str | None = None) -> dict:
-    spec = d.layer
-    chosen, reason = choose(spec, strategy)
-    source, target = slices.gradient_placement(spec)
-    return dict(
-        name=spec.name,
-        strategy=chosen.name,
-        strategy_reason=reason,
-        input_size=math.prod(spec.input),
-        output_size=math.prod(spec.output),
-        version=__version__,
+def layer_sizes(spec: ConvSpec) -> LayerSizes:
+    """``spec``'s sizes for its kernel module."""
+    return LayerSizes(
         description=spec.describe(),
-        output=show(spec.output),
+        rank=spec.rank,
+        input_shape=ShapeText(spec.input),
+        filter_shape=ShapeText(spec.f_shape),
+        kernel_shape=ShapeText(spec.filter),
+        output_shape=ShapeText(spec.output),
         stride=spec.stride,
         dilation=spec.dilation,
         padding=spec.padding,
         remainder=spec.remainder,
-        specialized=_specialized_lines(spec),
-        proven=_proven_text(d),
-        x_shape=_batched_shape(spec.input),
-        g_shape=_batched_shape(spec.output),
-        f_shape=str(spec.f_shape),
+        padded=spec.padded,
+        padded_input=spec.padded_input,
+        padded_gradient=spec.padded_gradient,
         taps=math.prod(spec.filter),
-        rank=spec.rank,
-        channelled=spec.channelled,
-        bias=spec.bias,
+        input_size=math.prod(spec.input),
+        output_size=math.prod(spec.output),
         c_in=spec.c_in,
         c_out=spec.c_out,
         groups=spec.n_groups,
-        input_shape=spec.input,
-        filter_shape=spec.f_shape,
-        kernel_shape=spec.filter,
-        sp="xyz"[: spec.rank],  # einsum letters of the spatial axes
-        output_shape=spec.output,
-        input_dims=pr.python_index(spec.input),
-        filter_dims=pr.python_index(spec.f_shape),
-        output_dims=pr.python_index(spec.output),
-        input_dims_c=pr.python_index((spec.c_in,) + spec.input),
-        output_dims_c=pr.python_index((spec.c_out,) + spec.output),
-        padded=spec.padded,
-        x_source="Xp" if spec.padded else "X",
-        forward_taps=[_tap(k, slices.tap_window(spec, k)) for k in layout.elements(spec.filter)],
-        padded_gradient=spec.padded_gradient,
-        placement_source=_slices(source),
-        placement_target=_slices(target),
-        input_taps=[_tap(slices.rotated_tap(spec, k), slices.gradient_window(spec, k)) for k in layout.elements(spec.filter)],
-        padded_input=spec.padded_input,
-        input_crop=_slices(slices.input_window(spec)),
-        rowgemm=chosen.plan(spec) if chosen.name == "rowgemm" else None,
-        columns=chosen.plan(spec) if chosen.name == "gemm" else None,
+        bias=spec.bias,
+        axis_letters="xyz"[: spec.rank],
     )
 
 
-def _tap(index: tuple[int, ...], window: slices.Slices) -> dict:
-    return dict(index=pr.python_index(index), window=_slices(window))
+def windows(spec: ConvSpec) -> Windows:
+    """``spec``'s windows and placements (``layer.slices``) as Python slices."""
+    source, target = slices.gradient_placement(spec)
+    taps = tuple(layout.elements(spec.filter))
+    return Windows(
+        padded_x="Xp" if spec.padded else "X",
+        forward_taps=tuple(_tap(k, slices.tap_window(spec, k)) for k in taps),
+        input_taps=tuple(_tap(slices.rotated_tap(spec, k), slices.gradient_window(spec, k)) for k in taps),
+        placement_source=_slices(source),
+        placement_target=_slices(target),
+        input_crop=_slices(slices.input_window(spec)),
+    )
+
+
+def _tap(index: tuple[int, ...], window: slices.Slices) -> Tap:
+    return Tap(index=pr.python_index(index), window=_slices(window))
 
 
 def _slices(window: slices.Slices) -> str:
     return ", ".join(pr.python_slice(s) for s in window)
-
-
-def _batched_shape(shape: tuple[int, ...]) -> str:
-    return "(..., " + pr.python_index(shape) + ")"
 
 
 def _proven_text(d: Derivation) -> str:
