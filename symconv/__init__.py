@@ -16,28 +16,29 @@ Examples:
     True
 """
 
-from .api import Written, load_kernel, render_latex, render_numpy, write_entry
-from .derivation import Derivation, derive
-from .errors import ChainError, KernelError, OutputError, ProofError, SpecError, SymconvError
-from .layer import ConvSpec
-from .render import STRATEGIES
+from importlib import import_module
+
 from .version import __version__
 
-__all__ = [
-    "ChainError",
-    "ConvSpec",
-    "Derivation",
-    "KernelError",
-    "OutputError",
-    "ProofError",
-    "SpecError",
-    "STRATEGIES",
-    "SymconvError",
-    "Written",
-    "__version__",
-    "derive",
-    "load_kernel",
-    "render_latex",
-    "render_numpy",
-    "write_entry",
-]
+# The public names, imported on first use (PEP 562): ``import symconv`` stays light, so the
+# command can set up its signal handling before SymPy and NumPy load (see launch.py).
+_HOMES = {
+    "Written": "api", "load_kernel": "api", "render_latex": "api", "render_numpy": "api", "write_entry": "api",
+    "Derivation": "derivation", "derive": "derivation", "ConvSpec": "layer", "STRATEGIES": "render",
+    "ChainError": "errors", "KernelError": "errors", "OutputError": "errors", "ProofError": "errors",
+    "SpecError": "errors", "SymconvError": "errors",
+}
+
+__all__ = sorted([*_HOMES, "__version__"])
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'symconv' has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

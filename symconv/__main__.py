@@ -1,6 +1,6 @@
 """``python -m symconv``: the same as the ``symconv`` command."""
 
-from .cli import main
+from .launch import main
 
 if __name__ == "__main__":
     main(prog_name="symconv")

@@ -22,6 +22,19 @@ from .layer import names
 from .render import kernel_module, render_document, render_kernel_tests
 
 
+def _require(d: object, function: str) -> Derivation:
+    """``d`` itself when it is a Derivation; a wrong argument is a one-line SpecError, not a traceback."""
+    if not isinstance(d, Derivation):
+        raise SpecError(function, f"needs a Derivation (from symconv.derive), got {type(d).__name__}")
+    return d
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(name, f"{value!r} is not allowed; give True or False")
+    return value
+
+
 def render_latex(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
     """The standalone LaTeX derivation document for ``d``'s layer.
 
@@ -31,6 +44,8 @@ def render_latex(d: Derivation, lang: str = "en", full: bool = False, general: b
         full: list every element even of a large layer (else long listings show their ends).
         general: add the proof for all sizes (``symconv prove --general``) as a section.
     """
+    _require(d, "render_latex")
+    _flag(full, "full"), _flag(general, "general")
     return render_document(d, lang, full, prove_general(d.spec.rank) if general else None)
 
 
@@ -42,7 +57,7 @@ def render_numpy(d: Derivation, strategy: str | None = None) -> str:
         strategy: ``None`` (chosen per layer; the module docstring says which and why) or one
             of ``STRATEGIES`` that applies to the layer.
     """
-    return kernel_module(d, strategy).text
+    return kernel_module(_require(d, "render_numpy"), strategy).text
 
 
 @dataclass(frozen=True)
@@ -72,7 +87,9 @@ def write_entry(
     Everything is rendered (and the proof checked) before the disk is touched, and the files
     are replaced together: a failure leaves the previous entry.
     """
-    name = d.layer.name
+    name = _require(d, "write_entry").layer.name
+    if not isinstance(out, (str, os.PathLike)):
+        raise SpecError("--out", f"{out!r} is not a folder path")
     if not name.isidentifier():  # it reaches generated Python as a module name
         raise SpecError("--input", f"the layer name {name!r} is not a Python identifier")
     document, kernel, tests = (Path(out) / name / f for f in names.entry_files(name, lang))
@@ -96,4 +113,6 @@ def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: str | Non
     """
     if isinstance(source, Derivation):
         return kernels.import_kernel(kernels.cached(render_numpy(source, strategy), source.layer.name))
+    if not isinstance(source, (str, os.PathLike)):
+        raise SpecError("load_kernel", f"needs a Derivation or the path of a generated kernel, got {type(source).__name__}")
     return kernels.import_kernel(kernels.kernel_file(source))

@@ -36,9 +36,8 @@ class OneLineErrors(click.Group):
             where = f" (see '{e.ctx.command_path} --help')" if getattr(e, "ctx", None) else ""
             click.echo(f"Error: {e.format_message()}{where}", err=True)
             sys.exit(e.exit_code)
-        except click.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(1)
+        except click.Abort:  # click turns Ctrl-C into Abort; launch.py says so for every moment alike
+            raise KeyboardInterrupt from None
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -56,9 +55,10 @@ def main() -> None:
 def layer_options(command):
     """The layer options of ``layer.OPTIONS`` as click options (the table's order, flags and help)."""
     for option in reversed(OPTIONS):
-        if option.switch:
-            decorator = click.option(f"{option.flag}/--no-{option.flag[2:]}", option.name, default=option.default,
-                                     show_default=True, help=option.help)
+        if option.switch:  # two flags, so that giving both is seen and refused (see _given)
+            command = click.option(f"--no-{option.flag[2:]}", f"no_{option.name}", is_flag=True,
+                                   help=f"Leave {option.flag} out (the default).")(command)
+            decorator = click.option(option.flag, option.name, is_flag=True, help=option.help)
         else:
             default = {} if option.default is None else dict(default=str(option.default), show_default=True)
             decorator = click.option(option.flag, option.name, required=option.required, metavar=option.metavar,
@@ -108,6 +108,8 @@ def derive_command(
     symconv derive --input 7x7 --filter 3x3 --stride 2 --padding 1 \\
         --in-channels 4 --out-channels 6 --groups 2 --bias
     """
+    if quiet and progress_flag:
+        _fail(SpecError("--quiet", "--quiet and --progress contradict each other; give one"))
     bar = _progress(quiet, progress_flag)
     chosen = None if strategy == "auto" else strategy
     try:
@@ -136,8 +138,12 @@ def _progress(quiet: bool, forced: bool | None) -> Progress:
 
 
 def _given(layer: dict) -> dict:
-    """The layer options the user gave (click passes None for the others: they keep the table's defaults)."""
-    return {name: value for name, value in layer.items() if value is not None}
+    """The layer options the user gave (click passes None for the others: they keep the table's
+    defaults); a switch given both ways (``--bias --no-bias``) is refused."""
+    for option in OPTIONS:
+        if option.switch and layer.get(option.name) and layer.get(f"no_{option.name}"):
+            raise SpecError(option.flag, f"{option.flag} and --no-{option.flag[2:]} contradict each other; give one")
+    return {name: value for name, value in layer.items() if value is not None and not name.startswith("no_")}
 
 
 def report(d: Derivation, written: Written | None = None, forced: bool = False) -> list[str]:
@@ -231,7 +237,8 @@ def prove_command(general: bool, rank: int, input_: str | None, filter_: str | N
             click.echo(line)
         sys.exit(0 if all(p.holds for p in proofs) else 1)
     if input_ is None or filter_ is None:
-        _fail(SpecError("--general", "give --general, or --input and --filter for one concrete layer"))
+        missing = "--filter" if input_ is not None else "--input"
+        _fail(SpecError(missing, "give --input and --filter to prove one concrete layer, or --general for all sizes"))
     try:
         d = derive(input_, filter_)
     except SymconvError as e:

@@ -7,6 +7,19 @@ keeps its traceback.
 
 from __future__ import annotations
 
+QUOTED = 40  # characters of a value quoted in a message
+
+
+def quote(value: object) -> str:
+    """``repr(value)``, cut to its first characters when long (a message stays one short line).
+
+    Examples:
+        >>> quote("3x3"), quote("9" * 100)
+        ("'3x3'", "'99999999999999999999999999999999999... (102 characters)")
+    """
+    text = repr(value)
+    return text if len(text) <= QUOTED else f"{text[:QUOTED - 4]}... ({len(text)} characters)"
+
 
 class SymconvError(Exception):
     """Base class: a problem the user can fix, described in one line."""

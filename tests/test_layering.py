@@ -25,6 +25,7 @@ ALLOWED = {
     "api": BASE | {"layer", "derivation", "render", "io", "check"},
     "golden": BASE | {"api", "derivation", "io"},
     "cli": BASE | {"api", "layer", "derivation", "render", "io", "chain", "check"},
+    "launch": {"cli"},  # the entry point: it imports the command only after its signal set-up
 }
 
 

@@ -45,7 +45,7 @@ BAD_CLI = [
     (D + ["--stride", "a"], 2, "--stride: "),
     (D + ["--dilation", "0"], 2, "--dilation: "),
     (D + ["--dilation", "1.5"], 2, "--dilation: "),
-    (D + ["--dilation", "3"], 2, "--filter: "),
+    (D + ["--dilation", "3"], 2, "--dilation: 3 spreads the filter"),
     (D + ["--padding", "-1"], 2, "--padding: "),
     (D + ["--padding", "1:2:3"], 2, "--padding: "),
     (D + ["--padding", "1x2x3"], 2, "--padding: "),
@@ -178,14 +178,14 @@ def test_failure_while_writing_leaves_the_previous_entry_intact(tmp_path, monkey
     before = entry_bytes(folder)
     real_stage, calls = symconv.io.emit._stage, []
 
-    def stage_then_fail(path, text):
+    def stage_then_fail(path, text, option):
         calls.append(path)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real_stage(path, "changed " + text)
+        return real_stage(path, "changed " + text, option)
 
     monkeypatch.setattr(symconv.io.emit, "_stage", stage_then_fail)
-    with pytest.raises(OSError):
+    with pytest.raises(symconv.OutputError, match="--out: cannot write .*No space left on device"):
         symconv.write_entry(symconv.derive("3x3", "2x2"), tmp_path)
     assert entry_bytes(folder) == before  # no file replaced, no temporary left behind
 

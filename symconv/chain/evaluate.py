@@ -19,12 +19,14 @@ gets the sum of the gradients along its uses. Values are exact; the local gradie
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import sympy
 
 from ..errors import ChainError
+from .magnitude import derivative_shadow, require_showable, shadow
 from .parse import BINARY, DECIMAL, FUNCTIONS, MAX_BITS, OUTPUT, Node, parse_assignments, parse_expression, to_text
 
 SIGNIFICANT = 6  # digits of the float shown next to an exact value
@@ -63,6 +65,7 @@ class LocalGradient:
     child: str
     expression: sympy.Expr
     value: sympy.Expr
+    approx: float = math.nan  # the float shadow of value (magnitude.py)
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,11 @@ def evaluate(expression: Node, values: Mapping[str, object]) -> ChainResult:
                                        op.original) for k, op in operations.items()}
     originals = {name: op.original for name, op in operations.items()}
     show = lambda node: to_text(_expand(node, originals))  # noqa: E731
-    env = dict(point)
-    forward = [_forward(name, op, env, show) for name, op in operations.items()]
+    env, floats = dict(point), {name: float(value) for name, value in point.items()}
+    forward = [_forward(name, op, env, floats, show) for name, op in operations.items()]
     nodes = [(name, None, (), value, ()) for name, value in point.items()] + forward
     root = names.get(_root_key(expression, operations), expression.text)
-    totals = _backward(nodes, root)
+    totals = _backward(nodes, root, floats)
     graph = tuple(GraphNode(*n, totals[n[0]]) for n in nodes)
     return ChainResult(expression, tuple(point.items()), graph)
 
@@ -140,7 +143,8 @@ def evaluate(expression: Node, values: Mapping[str, object]) -> ChainResult:
 def _check_point(expression: Node, values: Mapping[str, object]) -> dict[str, sympy.Rational]:
     variables = expression.variables()
     if not variables:
-        raise ChainError("expression", "has no variables, so there is nothing to differentiate")
+        large = "" if math.isfinite(shadow(expression, {})) else " (and its value is too large to show)"
+        raise ChainError("expression", f"has no variables, so there is nothing to differentiate{large}")
     missing = [v for v in variables if v not in values]
     extra = sorted(set(values) - set(variables))
     if missing:
@@ -192,23 +196,29 @@ def _expand(node: Node, originals: dict[str, Node]) -> Node:
     return Node(node.kind, tuple(_expand(a, originals) for a in node.args), node.text)
 
 
-def _forward(name: str, op: _Operation, env: dict[str, sympy.Expr], show: Callable[[Node], str]) -> tuple:
-    """The node's value (added to ``env``) and its local gradients towards each child."""
+def _forward(name: str, op: _Operation, env: dict[str, sympy.Expr], floats: dict[str, float],
+             show: Callable[[Node], str]) -> tuple:
+    """The node's value (added to ``env``, its float shadow to ``floats``) and its local gradients."""
     value = _build(op.tree, env, show)
+    floats[name] = shadow(op.tree, floats)
+    require_showable(value, floats[name], "--at", f"{show(op.tree)} at {_at(op, env)}")
     _require_real(value, f"{show(op.tree)} has no finite real value at {_at(op, env)}")
     env[name] = value
-    local = tuple(_local(op, child, env, show) for child in op.children)
+    local = tuple(_local(op, child, env, floats, show) for child in op.children)
     return name, op.tree, op.children, value, local
 
 
-def _local(op: _Operation, child: str, env: dict[str, sympy.Expr], show: Callable[[Node], str]) -> LocalGradient:
+def _local(op: _Operation, child: str, env: dict[str, sympy.Expr], floats: dict[str, float],
+           show: Callable[[Node], str]) -> LocalGradient:
     if op.tree.kind == "max":
         return _max_local(op, child, env)
     symbols = {c: sympy.Symbol(c) for c in op.children}
     derivative = sympy.diff(_build(op.tree, symbols), symbols[child])
     value = derivative.xreplace({symbols[c]: env[c] for c in op.children})
+    approx = derivative_shadow(derivative, list(symbols.values()), [floats[c] for c in op.children])
+    require_showable(value, approx, "--at", f"the gradient of {show(op.tree)} at {_at(op, env)}")
     _require_real(value, f"the gradient of {show(op.tree)} is not defined at {_at(op, env)}")
-    return LocalGradient(child, derivative, value)
+    return LocalGradient(child, derivative, value, approx)
 
 
 def _max_local(op: _Operation, child: str, env: dict[str, sympy.Expr]) -> LocalGradient:
@@ -221,7 +231,7 @@ def _max_local(op: _Operation, child: str, env: dict[str, sympy.Expr]) -> LocalG
     conditions = [sympy.And(*(args[i] > args[j] for j in range(i)), *(args[i] >= args[j] for j in range(i + 1, len(args))))
                   for i in positions]
     expression = sympy.Piecewise((1, sympy.Or(*conditions)), (0, True))
-    return LocalGradient(child, expression, sympy.Integer(int(chosen in positions)))
+    return LocalGradient(child, expression, sympy.Integer(int(chosen in positions)), float(chosen in positions))
 
 
 def _first_largest(values: list[sympy.Expr]) -> int:
@@ -287,18 +297,31 @@ def _option(node: Node) -> str:
 
 
 def _require_small_power(node: Node, show: Callable[[Node], str], base: sympy.Expr, exponent: sympy.Expr) -> None:
-    if not (base.is_Rational and exponent.is_Rational) or abs(base) in (0, 1):
+    """Refuse a power too large to compute exactly before SymPy computes it (``sqrt(2)**10**9`` is
+    an exact integer of 150 million digits)."""
+    if not exponent.is_Rational or not base.is_number or base.is_zero or abs(base) == 1:
         return
-    bits = abs(exponent) * max(abs(base.p).bit_length(), base.q.bit_length())
+    if base.is_Rational:
+        bits = abs(exponent) * max(abs(base.p).bit_length(), base.q.bit_length())
+    else:  # a child's value, already known to be of a showable size
+        bits = abs(exponent) * abs(math.log2(abs(float(sympy.N(base, 15))) or 1.0))
     if bits > MAX_BITS:
         raise ChainError(_option(node), f"{show(node)} is too large to compute exactly (about {int(bits * 0.30103)} digits)")
 
 
-def _backward(nodes: list[tuple], root: str) -> dict[str, sympy.Expr]:
-    """Total gradients ``d f / d node``: seed 1 at the output, then sum over each node's uses."""
+def _backward(nodes: list[tuple], root: str, floats: dict[str, float]) -> dict[str, sympy.Expr]:
+    """Total gradients ``d f / d node``: seed 1 at the output, then sum over each node's uses
+    (each checked, by its float shadow, to be small enough to show)."""
     totals = {n[0]: sympy.Integer(0) for n in nodes}
-    totals[root] = sympy.Integer(1)
+    shadows = {n[0]: 0.0 for n in nodes}
+    totals[root], shadows[root] = sympy.Integer(1), 1.0
     for name, _, _, _, local in reversed(nodes):
+        require_showable(totals[name], shadows[name], "--at", f"the gradient d{OUTPUT}/d{name}")
         for g in local:
             totals[g.child] += totals[name] * g.value
+            shadows[g.child] += _product(shadows[name], g.approx)
     return totals
+
+
+def _product(a: float, b: float) -> float:
+    return 0.0 if a == 0 or b == 0 else a * b  # inf times 0 is no contribution, not nan

@@ -15,7 +15,7 @@ from typing import Callable
 
 import sympy
 
-from ..errors import ChainError
+from ..errors import ChainError, quote
 
 FUNCTIONS: dict[str, tuple[Callable, str]] = {
     "exp": (sympy.exp, r"\exp"), "log": (sympy.log, r"\log"), "sin": (sympy.sin, r"\sin"),
@@ -29,6 +29,7 @@ MAX_LENGTH = 1000
 MAX_DEPTH = 60
 MAX_OPERATIONS = 120
 MAX_BITS = 100_000  # an exact power with more bits than this is refused
+MAX_NUMBER = 100  # characters of a number, in the expression or in --at
 OUTPUT = "f"
 
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+\.?\d*|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/(),]))", re.ASCII)
@@ -77,7 +78,8 @@ def _tokenize(text: str) -> list[_Token]:
         if m is None:
             column = len(text) - len(text[pos:].lstrip()) + 1
             raise ChainError("expression", f"unexpected character {text[column - 1]!r} at column {column}; "
-                             "allowed: names, numbers, + - * / **, parentheses, " + _function_list())
+                             "allowed: names (ASCII letters, digits, _), numbers, + - * / **, parentheses, "
+                             + _function_list())
         kind = m.lastgroup
         tokens.append(_Token(kind, m.group(kind), m.start(kind) + 1))
         pos = m.end()
@@ -109,7 +111,7 @@ class _Parser:
 
     def fail(self, what: str) -> None:
         t = self.token
-        found = "the end of the expression" if t.kind == "end" else f"{t.text!r} at column {t.column}"
+        found = "the end of the expression" if t.kind == "end" else f"{quote(t.text)} at column {t.column}"
         raise ChainError("expression", f"{what}, found {found}")
 
     def binary(self, min_precedence: int) -> Node:
@@ -137,6 +139,8 @@ class _Parser:
     def primary(self) -> Node:
         t = self.token
         if t.kind == "number":
+            if len(t.text) > MAX_NUMBER:
+                self.fail(f"a number of at most {MAX_NUMBER} characters")
             return Node("number", (), self.take().text)
         if t.kind == "name":
             return self.name()
@@ -215,9 +219,12 @@ def parse_assignments(text: str) -> dict[str, sympy.Rational]:
     for item in text.split(","):
         name, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not _NAME.fullmatch(name):
-            raise ChainError("--at", f"{item.strip()!r} is not name=value (name: letters, digits, _)")
+            raise ChainError("--at", f"{quote(item.strip())} is not name=value (a name is ASCII letters, digits and _, "
+                                     "not starting with a digit)")
         if not DECIMAL.fullmatch(value):
-            raise ChainError("--at", f"{name}={value!r}: the value must be a decimal number such as -2 or 0.5")
+            raise ChainError("--at", f"{name}={quote(value)}: the value must be a decimal number such as -2 or 0.5")
+        if len(value) > MAX_NUMBER:
+            raise ChainError("--at", f"{name}={quote(value)}: more than {MAX_NUMBER} characters; give a shorter number")
         if name in values:
             raise ChainError("--at", f"{name} is given twice")
         values[name] = sympy.Rational(value)

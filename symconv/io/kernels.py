@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import KernelError
-from .emit import make_folder, write_text_atomic
+from .emit import check_target, make_folder, write_text_atomic
 
 CACHE_ENV = "SYMCONV_CACHE"
 
@@ -29,13 +29,19 @@ def cache_dir() -> Path:
 
 
 def cached(text: str, name: str) -> Path:
-    """The cache file holding the kernel ``text`` (written once, atomically): ``<name>_<hash>.py``."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    """The cache file holding the kernel ``text``: ``<name>_<hash>.py``, written atomically when it
+    is missing or does not hold exactly ``text`` (a truncated or replaced file is rewritten, never run)."""
+    digest = _digest(text.encode("utf-8"))
     path = cache_dir() / f"{name}_{digest}.py"
-    if not path.is_file():
-        make_folder(path.parent)
-        write_text_atomic(path, text)
+    if not (path.is_file() and _digest(path.read_bytes()) == digest):
+        check_target(path, CACHE_ENV)
+        make_folder(path.parent, CACHE_ENV)
+        write_text_atomic(path, text, CACHE_ENV)
     return path
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def kernel_file(source: str | os.PathLike) -> Path:
@@ -50,7 +56,7 @@ def kernel_file(source: str | os.PathLike) -> Path:
 
 def import_kernel(path: Path) -> ModuleType:
     """Import the module at ``path`` (once per content), all or nothing."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    digest = _digest(path.read_bytes())
     module_name = f"symconv_kernel_{path.stem}_{digest}"
     if module_name in sys.modules:
         return sys.modules[module_name]

@@ -32,9 +32,9 @@ def build_pdf(tex: Path, lang: str = "en") -> Path:
     flag = "-pdf" if engine == "pdflatex" else "-xelatex"
     command = ["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", "-quiet", tex.name]
     run = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True)
+    if run.returncode != 0:  # the log stays beside the .tex for the user to read
+        raise OutputError(f"--pdf: {engine} failed on {tex}; see {tex.with_suffix('.log')}")
     subprocess.run(["latexmk", "-c", tex.name], cwd=tex.parent, capture_output=True)
-    if run.returncode != 0:
-        raise OutputError(f"--pdf: {engine} failed on {tex}; see {tex.with_suffix('.log').name} beside it")
     return tex.with_suffix(".pdf")
 
 

@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 
 from ..errors import SpecError
 from . import axis
-from .parse import parse_count, parse_padding, parse_per_axis, parse_size, show
+from .parse import MAX_RANK, parse_count, parse_padding, parse_per_axis, parse_size, short
 
 Reader = Callable[[object, dict], object]
 
@@ -37,10 +37,17 @@ class LayerOption:
         return "--" + self.name.replace("_", "-")
 
 
+def _input(value: object, got: dict) -> tuple[int, ...]:
+    inp = parse_size(value, "--input")
+    if len(inp) > MAX_RANK:
+        raise SpecError("--input", f"{short(inp)} has {len(inp)} axes; symconv supports 1 to {MAX_RANK}")
+    return inp
+
+
 def _filter(value: object, got: dict) -> tuple[int, ...]:
     filt, inp = parse_size(value, "--filter"), got["input"]
     if len(filt) != len(inp):
-        raise SpecError("--filter", f"{show(filt)} has {len(filt)} axes but --input {show(inp)} has {len(inp)}; they must match")
+        raise SpecError("--filter", f"{short(filt)} has {len(filt)} axes but --input {short(inp)} has {len(inp)}; they must match")
     return filt
 
 
@@ -66,8 +73,7 @@ def _per_axis(flag: str) -> Reader:
 SIZE_HELP = "positive integers joined by 'x' (5, 3x3, 4x5x6)"
 
 OPTIONS: tuple[LayerOption, ...] = (
-    LayerOption("input", "SIZE", f"Input size: {SIZE_HELP}.", None, lambda v, got: parse_size(v, "--input"),
-                required=True),
+    LayerOption("input", "SIZE", f"Input size: {SIZE_HELP}.", None, _input, required=True),
     LayerOption("filter", "SIZE", "Filter size, same number of axes as --input.", None, _filter, required=True),
     LayerOption("stride", "S", "Stride: one value (2) or one per axis (2x1).", 1, _per_axis("--stride")),
     LayerOption("dilation", "D", "Dilation: one value (2) or one per axis (2x1).", 1, _per_axis("--dilation")),

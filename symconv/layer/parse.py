@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Optional, Union
 
-from ..errors import SpecError
+from ..errors import QUOTED, SpecError, quote
 
 Shape = tuple[int, ...]
 Padding = tuple[tuple[int, int], ...]
@@ -21,6 +21,20 @@ PADDING_WORDS = ("valid", "same", "full")
 
 SizeLike = Union[str, int, Shape]
 CountLike = Union[str, int, None]
+
+# The largest number an option may hold: a kernel indexes with 64-bit integers (a size, stride
+# or padding near 2**63 makes its index arithmetic overflow). The memory guard refuses far
+# smaller layers long before this; the limit is for strides and dilations on small inputs.
+MAX_VALUE = 2**62
+
+
+def _integer(text: str, option: str, value: object) -> int:
+    """The int ``text`` spells, refused beyond MAX_VALUE (checked on the digits: Python will not
+    convert more than 4300 of them)."""
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_VALUE)) or int(digits) > MAX_VALUE:
+        raise SpecError(option, f"{quote(value)} holds a number above {MAX_VALUE}, more than a kernel can index")
+    return int(digits)
 
 
 def parse_size(value: SizeLike, option: str) -> Shape:
@@ -35,10 +49,10 @@ def parse_size(value: SizeLike, option: str) -> Shape:
     if isinstance(value, str):
         text = value.strip().lower()
         if re.fullmatch(r"[-+0-9x.]+", text) and re.search(r"-[0-9]", text):
-            raise SpecError(option, f"{value!r} has a negative entry; every entry must be a positive integer, e.g. 3x3")
+            raise SpecError(option, f"{quote(value)} has a negative entry; every entry must be a positive integer, e.g. 3x3")
         if not _SIZE.fullmatch(text):
-            raise SpecError(option, f"{value!r} is not a size; write positive integers joined by 'x', e.g. 3x3")
-        value = tuple(int(part) for part in text.split("x"))
+            raise SpecError(option, f"{quote(value)} is not a size; write positive integers joined by 'x', e.g. 3x3")
+        value = tuple(_integer(part, option, value) for part in text.split("x"))
     elif isinstance(value, int) and not isinstance(value, bool):
         value = (value,)
     return _positive_tuple(value, option)
@@ -46,11 +60,13 @@ def parse_size(value: SizeLike, option: str) -> Shape:
 
 def _positive_tuple(value: object, option: str) -> Shape:
     if not isinstance(value, tuple) or not value:
-        raise SpecError(option, f"{value!r} is not a size; write positive integers joined by 'x', e.g. 3x3")
+        raise SpecError(option, f"{quote(value)} is not a size; write positive integers joined by 'x', e.g. 3x3")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise SpecError(option, f"{value!r} must hold integers only, e.g. 3x3")
+        raise SpecError(option, f"{quote(value)} must hold integers only, e.g. 3x3")
     if any(v < 1 for v in value):
-        raise SpecError(option, f"{show(value)} has a size below 1; every entry must be a positive integer")
+        raise SpecError(option, f"{short(value)} has a size below 1; every entry must be a positive integer")
+    if any(v > MAX_VALUE for v in value):
+        raise SpecError(option, f"{short(value)} holds a number above {MAX_VALUE}, more than a kernel can index")
     return value
 
 
@@ -65,10 +81,12 @@ def parse_count(value: CountLike, option: str) -> Optional[int]:
         return None
     if isinstance(value, str):
         if not re.fullmatch(r"[0-9]+", value.strip()):
-            raise SpecError(option, f"{value!r} is not a count; give a positive integer, e.g. 4")
-        value = int(value)
+            raise SpecError(option, f"{quote(value)} is not a count; give a positive integer, e.g. 4")
+        value = _integer(value.strip(), option, value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise SpecError(option, f"{value!r} is not a count; give a positive integer, e.g. 4")
+        raise SpecError(option, f"{quote(value)} is not a count; give a positive integer, e.g. 4")
+    if value > MAX_VALUE:
+        raise SpecError(option, f"{quote(value)} is above {MAX_VALUE}, more than a kernel can index")
     return value
 
 
@@ -85,7 +103,7 @@ def parse_per_axis(value: SizeLike, rank: int, option: str) -> Shape:
     if len(values) == 1:
         return values * rank
     if len(values) != rank:
-        raise SpecError(option, f"{show(values)} has {len(values)} axes but the input has {rank}; give one value or {rank}")
+        raise SpecError(option, f"{short(values)} has {len(values)} axes but the input has {rank}; give one value or {rank}")
     return values
 
 
@@ -109,18 +127,18 @@ def parse_padding(value: Union[str, int, Padding], rank: int, filter_extent: Sha
     if isinstance(value, tuple):
         return _padding_tuple(value, rank)
     if not isinstance(value, str) or not _SIDES.fullmatch(value.strip()):
-        raise SpecError(option, f"{value!r} is not a padding; write 1, 1x2, 1:0x2:1 (lo:hi per axis) or one of {', '.join(PADDING_WORDS)}")
-    axes = [_sides(part) for part in value.strip().split("x")]
+        raise SpecError(option, f"{quote(value)} is not a padding; write 1, 1x2, 1:0x2:1 (lo:hi per axis) or one of {', '.join(PADDING_WORDS)}")
+    axes = [_sides(part, value) for part in value.strip().split("x")]
     if len(axes) == 1:
         axes = axes * rank
     if len(axes) != rank:
-        raise SpecError(option, f"{value!r} has {len(axes)} axes but the input has {rank}; give one value or {rank}")
+        raise SpecError(option, f"{quote(value)} has {len(axes)} axes but the input has {rank}; give one value or {rank}")
     return tuple(axes)
 
 
-def _sides(text: str) -> tuple[int, int]:
+def _sides(text: str, value: object) -> tuple[int, int]:
     lo, _, hi = text.partition(":")
-    return (int(lo), int(hi or lo))
+    return (_integer(lo, "--padding", value), _integer(hi or lo, "--padding", value))
 
 
 def _padding_word(word: str, filter_extent: Shape, stride: Shape) -> Padding:
@@ -139,15 +157,28 @@ def _padding_tuple(value: tuple, rank: int) -> Padding:
         for p in value
     )
     if not ok:
-        raise SpecError("--padding", f"{value!r} must be {rank} (lo, hi) pairs of integers")
+        raise SpecError("--padding", f"{quote(value)} must be {rank} (lo, hi) pairs of integers")
     if any(v < 0 for p in value for v in p):
-        raise SpecError("--padding", f"{value!r} has a negative entry; padding counts zeros and must be >= 0")
+        raise SpecError("--padding", f"{quote(value)} has a negative entry; padding counts zeros and must be >= 0")
+    if any(v > MAX_VALUE for p in value for v in p):
+        raise SpecError("--padding", f"{quote(value)} holds a number above {MAX_VALUE}, more than a kernel can index")
     return value
 
 
 def show(shape: Shape) -> str:
     """``(3, 3)`` -> ``"3x3"``."""
     return "x".join(str(v) for v in shape)
+
+
+def short(shape: Shape) -> str:
+    """Like :func:`show`, cut to its first characters when long (for messages).
+
+    Examples:
+        >>> short((3,) * 5001)
+        '3x3x3x3x3x3x3x3x3x3x3x3x3x3x3x3x3x3x... (5001 axes)'
+    """
+    text = show(shape)
+    return text if len(text) <= QUOTED else f"{text[:QUOTED - 4]}... ({len(shape)} axes)"
 
 
 def compact(shape: Shape) -> str:

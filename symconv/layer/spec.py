@@ -15,7 +15,7 @@ from typing import Optional
 from ..errors import SpecError
 from . import axis, names
 from .options import read_options
-from .parse import MAX_RANK, Padding, Shape, _padding_tuple, _positive_tuple, show
+from .parse import MAX_RANK, Padding, Shape, _padding_tuple, _positive_tuple, short
 
 Index = tuple[int, ...]
 
@@ -49,15 +49,15 @@ class ConvSpec:
         rank = len(_positive_tuple(self.input, "--input"))
         _positive_tuple(self.filter, "--filter")
         if not 1 <= rank <= MAX_RANK:
-            raise SpecError("--input", f"{show(self.input)} has {rank} axes; symconv supports 1 to {MAX_RANK}")
+            raise SpecError("--input", f"{short(self.input)} has {rank} axes; symconv supports 1 to {MAX_RANK}")
         if len(self.filter) != rank:
-            raise SpecError("--filter", f"{show(self.filter)} has {len(self.filter)} axes but --input {show(self.input)} has {rank}; they must match")
+            raise SpecError("--filter", f"{short(self.filter)} has {len(self.filter)} axes but --input {short(self.input)} has {rank}; they must match")
         object.__setattr__(self, "stride", self.stride or (1,) * rank)
         object.__setattr__(self, "dilation", self.dilation or (1,) * rank)
         object.__setattr__(self, "padding", self.padding or ((0, 0),) * rank)
         for option, value in (("--stride", self.stride), ("--dilation", self.dilation)):
             if len(_positive_tuple(value, option)) != rank:
-                raise SpecError(option, f"{show(value)} has {len(value)} axes but the input has {rank}; they must match")
+                raise SpecError(option, f"{short(value)} has {len(value)} axes but the input has {rank}; they must match")
         _padding_tuple(self.padding, rank)
         self._check_nonempty()
         self._check_channels()
@@ -68,14 +68,16 @@ class ConvSpec:
         return cls(**read_options({"input": input, "filter": filter, **options}))
 
     def _check_nonempty(self) -> None:
-        for number, (i, (lo, hi), e) in enumerate(zip(self.input, self.padding, self.extent), 1):
-            if axis.padded_length(i, lo, hi) < e:
-                what = "padded input" if lo or hi else "input"
-                raise SpecError(
-                    "--filter",
-                    f"{show(self.filter)} reaches {e} on axis {number} but the {what} has only {i + lo + hi}: "
-                    "the output would be empty (the filter's reach must fit in the padded input)",
-                )
+        for number, (i, (lo, hi), k, d) in enumerate(zip(self.input, self.padding, self.filter, self.dilation), 1):
+            length, e = axis.padded_length(i, lo, hi), axis.extent(k, d)
+            if length >= e:
+                continue
+            what = "padded input" if lo or hi else "input"
+            # Blame the dilation when the filter itself would fit: that is what the user can change.
+            option, cause = ("--dilation", f"{d} spreads the filter {short(self.filter)} to reach {e}") if k <= length \
+                else ("--filter", f"{short(self.filter)} reaches {e}")
+            raise SpecError(option, f"{cause} on axis {number} but the {what} has only {length}: the output would "
+                                    "be empty (the filter's reach must fit in the padded input)")
 
     def _check_channels(self) -> None:
         for name in ("in_channels", "out_channels", "groups", "batch"):
@@ -84,11 +86,13 @@ class ConvSpec:
                 raise SpecError("--" + name.replace("_", "-"), f"{value!r} is not allowed; give a positive integer")
         if not isinstance(self.bias, bool):
             raise SpecError("--bias", f"{self.bias!r} is not allowed; bias is on or off")
-        for name, count in (("--in-channels", self.c_in), ("--out-channels", self.c_out)):
+        for name, count, given in (("--in-channels", self.c_in, self.in_channels),
+                                   ("--out-channels", self.c_out, self.out_channels)):
             if count % self.n_groups:
+                default = "" if given is not None else " (not given: it defaults to 1)"
                 raise SpecError(
                     "--groups",
-                    f"{self.n_groups} groups do not divide {name} {count}; groups must divide both channel counts",
+                    f"{self.n_groups} groups do not divide {name} {count}{default}; groups must divide both channel counts",
                 )
 
     # -- channels and batch --------------------------------------------------

@@ -4,7 +4,8 @@ proves, never writes a file.
     printing.py    the only place an expression or index becomes text
     templates.py   the Jinja environments and the one template lookup
     document/      the document's typed context, section by section; latex.py renders it
-    strategies.py  the kernel strategies; kernel.py renders the kernel and its tests
+    strategies/    the kernel strategies, one object (and template) each; kernel.py renders
+                   the kernel and its tests
     proven.py      the rule that only proven derivations are rendered
 """
 

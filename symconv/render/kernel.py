@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..derivation import Derivation
+from ..layer import Padding, Shape
 from ..version import __version__
 from .proven import require_proof
-from .strategies import choose_strategy, kernel_context
+from .strategies import choose
 from .templates import render
 
 
@@ -20,6 +21,25 @@ class KernelModule:
     reason: str
 
 
+@dataclass(frozen=True)
+class ShippedTestsContext:
+    """What ``templates/kernel/tests.py.j2`` is filled with: the layer, as Python literals."""
+
+    name: str
+    version: str
+    channelled: bool
+    bias: bool
+    input_shape: Shape
+    kernel_shape: Shape  # the filter's spatial shape
+    output_shape: Shape
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    padding: Padding
+    c_in: int
+    c_out: int
+    groups: int
+
+
 def kernel_module(d: Derivation, strategy: str | None = None) -> KernelModule:
     """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer.
 
@@ -29,8 +49,8 @@ def kernel_module(d: Derivation, strategy: str | None = None) -> KernelModule:
             of ``STRATEGIES`` that applies to the layer.
     """
     require_proof(d)
-    chosen, reason = choose_strategy(d.layer, strategy)
-    return KernelModule(render("kernel/kernel.py.j2", kernel_context(d, strategy)), chosen, reason)
+    chosen, reason = choose(d.layer, strategy)
+    return KernelModule(render(chosen.template, chosen.context(d, reason)), chosen.name, reason)
 
 
 def render_numpy(d: Derivation, strategy: str | None = None) -> str:
@@ -42,7 +62,7 @@ def render_kernel_tests(d: Derivation) -> str:
     """A pytest module (numpy only) that checks ``d``'s kernel against plain loops, finite
     differences and the dot-product test; it is written beside the kernel."""
     spec = d.layer
-    return render("kernel/tests.py.j2", dict(
+    return render("kernel/tests.py.j2", ShippedTestsContext(
         name=spec.name, version=__version__, channelled=spec.channelled, bias=spec.bias,
         input_shape=spec.input, kernel_shape=spec.filter, output_shape=spec.output, stride=spec.stride,
         dilation=spec.dilation, padding=spec.padding, c_in=spec.c_in, c_out=spec.c_out, groups=spec.n_groups,

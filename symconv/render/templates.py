@@ -50,5 +50,5 @@ def render(template: str, context: object) -> str:
     """Fill ``template`` (a path under ``templates/``; ``.tex.j2`` ones take LaTeX delimiters)
     with the fields of the frozen dataclass ``context``, each a template variable."""
     latex = template.endswith(".tex.j2")
-    fields = context if isinstance(context, dict) else {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+    fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
     return _environment(latex, tuple(template_dirs())).get_template(template).render(fields)

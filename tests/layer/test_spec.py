@@ -286,7 +286,7 @@ ERRORS = [
     ((), (), {}, "--input"),
     ("2", "3", {}, "--filter"),
     ("3x3", "2x4", {}, "--filter"),
-    ("5", "3", dict(dilation=3), "--filter"),
+    ("5", "3", dict(dilation=3), "--dilation"),  # the filter itself fits: the dilation is the cause
     ("2x2x2x2", "1x1x1x1", {}, "--input"),
     (BIG, "2x2", dict(stride=0), "--stride"),
     (BIG, "2x2", dict(stride="0"), "--stride"),

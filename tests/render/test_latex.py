@@ -147,3 +147,19 @@ def test_two_digit_indices_are_separated_by_commas():
     tex = symconv.render_latex(symconv.derive("12x11", "3x3"))
     assert "X_{10,4}" in tex
     assert "X_{104}" not in tex
+
+
+@pytest.mark.parametrize("input_, filter_, padding", [("3x3", "2x2", "5"), ("8x8", "3x3", "4")])
+def test_a_padded_x_wider_than_ten_columns_compiles(pdflatex, tmp_path, input_, filter_, padding):
+    """amsmath's MaxMatrixCols covers every matrix shown, pad(X) of 13 columns included."""
+    compile_tex(pdflatex, symconv.render_latex(symconv.derive(input_, filter_, padding=padding)), tmp_path)
+
+
+def test_a_failed_pdf_build_keeps_its_log(pdflatex, tmp_path):
+    from symconv.io import build_pdf
+
+    tex = tmp_path / "broken.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}\\undefinedcommand\\end{document}\n", encoding="utf-8")
+    with pytest.raises(symconv.OutputError, match=r"--pdf: pdflatex failed on .*broken\.tex; see .*broken\.log"):
+        build_pdf(tex)
+    assert "Undefined control sequence" in (tmp_path / "broken.log").read_text(encoding="utf-8", errors="replace")

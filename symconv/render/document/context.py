@@ -135,7 +135,7 @@ def layer_section(d: Derivation, layout: Layout) -> LayerSection:
         f_matrix=layout.matrix(first_slice(F, spec.f_shape, rank), rank),
         g_matrix=layout.matrix(first_slice(G, spec.g_shape, rank), rank),
         padding=_sides_text(spec.padding), output_rows=_output_size_rows(spec),
-        max_columns=max(max(d.closed.g_padded.shape), max(spec.input) + 2, 10),
+        max_columns=_max_columns(d),
     )
 
 
@@ -169,6 +169,13 @@ def closed_section(d: Derivation, layout: Layout) -> ClosedSection:
 def proof_section(d: Derivation) -> ProofSection:
     rows = tuple(ProofRow(p.gradient.split("/d")[-1], p.proven, p.total, p.empty) for p in d.proof.parts)
     return ProofSection(rows, d.proof.input.empty, pr.latex_text(d.proof.method))
+
+
+def _max_columns(d: Derivation) -> int:
+    """amsmath's MaxMatrixCols for this document: at least the widest matrix it shows (every operand,
+    the padded ones included), and amsmath's default of 10."""
+    shown = (d.closed.x_padded, d.closed.g_padded, d.closed.g_dilated, d.closed.filter_rotated)
+    return max([10] + [max(a.shape) for a in shown] + [n + 2 for n in d.spec.input])
 
 
 def _times(shape: tuple[int, ...]) -> str:

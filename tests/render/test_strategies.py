@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 
 import numpy as np
 import pytest
 
 import symconv
-from symconv.render.strategies import choose_strategy, strategies_for
+from symconv.render.strategies import (BatchLast, ChannelTaps, Gemm, KernelContext, Matrix, RowGemm, Strategy, Taps,
+                                       choose, choose_strategy, strategies_for)
+from symconv.render.strategies import base
+from symconv.render.strategies.base import SingleChannelStrategy
 
 import reference as ref
-from conftest import check_finite_differences
+from conftest import ROOT, check_finite_differences
 
 # Layers on which each classic convolution-gradient bug changes the result (see
 # test_cases_can_see_every_classic_bug): stride != dilation (an unswapped stride and dilation
@@ -336,3 +341,140 @@ def test_automatic_choice_by_size():
     assert "Strategy: rowgemm (" in k.__doc__ and "taps code path" in k.__doc__
     with pytest.raises(symconv.SpecError, match="rowgemm"):
         symconv.render_numpy(_derivation("40", "3", ()), "rowgemm")
+
+
+# -- the strategy objects ---------------------------------------------------------------------
+def _spec(input, filter, **options):
+    return symconv.ConvSpec.parse(input, filter, **options)
+
+
+ONE_D, TWO_D, THREE_D = _spec("9", "3"), _spec("9x9", "3x3"), _spec("5x5x5", "2x2x2")
+CHANNEL_2D = _spec("9x9", "3x3", in_channels=2, out_channels=2)
+LAYERS = {"1d": ONE_D, "2d": TWO_D, "3d": THREE_D, "channels-2d": CHANNEL_2D}
+OBJECTS = [Taps(), ChannelTaps(), BatchLast(), Matrix(), RowGemm(), Gemm()]
+APPLIES = {  # strategy object -> the layers of LAYERS it applies to
+    "Taps": {"1d", "2d", "3d"},
+    "ChannelTaps": {"channels-2d"},
+    "BatchLast": {"1d", "2d", "3d"},
+    "Matrix": {"1d", "2d", "3d"},
+    "RowGemm": {"2d"},
+    "Gemm": {"channels-2d"},
+}
+
+
+@pytest.mark.parametrize("strategy", OBJECTS, ids=lambda s: type(s).__name__)
+def test_each_strategy_object_applies_where_it_should(strategy):
+    applies = {name for name, spec in LAYERS.items() if strategy.applies(spec)}
+    assert applies == APPLIES[type(strategy).__name__]
+    assert strategy.name in symconv.STRATEGIES
+    assert (ROOT / "templates" / strategy.template).is_file()
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_strategies_for_lists_the_objects_that_apply(layer):
+    spec = LAYERS[layer]
+    names = [s.name for s in OBJECTS if s.applies(spec)]
+    assert len(names) == len(set(names)), "two objects of one name apply to one layer"
+    assert set(strategies_for(spec)) == set(names)
+
+
+def test_every_strategy_has_an_object_and_a_place_in_both_orders():
+    assert {s.name for s in OBJECTS} == set(symconv.STRATEGIES)
+    assert sorted(base._LISTED) == sorted(base._PREFERRED) == sorted(symconv.STRATEGIES)
+
+
+REASONS = [
+    (Matrix(), _spec("3x3", "2x2"),
+     "a 9 x 4 Toeplitz matrix per sample: one BLAS matrix product over the batch replaces 4 whole-array tap passes"),
+    (RowGemm(), _spec("28x28", "5x5"),
+     "576 outputs per sample: one copy of the input rows each output row reads and one BLAS matrix product with a "
+     "banded filter matrix replace 25 whole-array tap passes"),
+    (BatchLast(), _spec("300", "5"),
+     "296 outputs x 5 taps per sample is small, so batch-last windows are long contiguous runs"),
+    (Taps(), _spec("128x128", "3x3"), "15876 outputs per sample are long enough for batch-first whole-array tap "
+     "operations; rows of 128 are too wide for rowgemm's banded matrix"),
+    (Taps(), _spec("2000", "3"), "1998 outputs per sample are long enough for batch-first whole-array tap operations"),
+    (Gemm(), _spec("7x7", "3x3", in_channels=4, out_channels=6, groups=2),
+     "channels: 2 x 9 (channel, tap) pairs per group contract in one matrix product"),
+]
+
+
+@pytest.mark.parametrize("strategy, spec, reason", REASONS, ids=lambda v: getattr(v, "name", None))
+def test_each_strategy_states_why_the_automatic_choice_took_it(strategy, spec, reason):
+    assert strategy.reason(spec) == reason
+    assert choose_strategy(spec) == (strategy.name, reason)
+
+
+# (strategy, layer just within its threshold, layer just beyond it)
+THRESHOLDS = [
+    pytest.param(Matrix(), _spec("256", "1"), _spec("257", "1"), id="matrix-65536-entries"),
+    pytest.param(BatchLast(), _spec("1026", "3"), _spec("1027", "3"), id="batchlast-1024-outputs"),
+    pytest.param(RowGemm(), _spec("13x12", "3x3"), _spec("12x12", "3x3"), id="rowgemm-over-100-outputs"),
+    pytest.param(RowGemm(), _spec("12x72", "3x3"), _spec("12x75", "3x3"), id="rowgemm-excess-24"),
+]
+
+
+@pytest.mark.parametrize("strategy, within, beyond", THRESHOLDS)
+def test_each_strategy_suits_layers_up_to_its_threshold(strategy, within, beyond):
+    assert strategy.suits(within) and not strategy.suits(beyond)
+
+
+def test_rowgemm_runs_the_banded_grad_filter_up_to_its_excess():
+    assert RowGemm().plan(_spec("5x30", "3x3")).band_grad_filter  # excess 10
+    assert not RowGemm().plan(_spec("5x33", "3x3")).band_grad_filter  # excess 11
+
+
+def test_the_chosen_object_fills_a_frozen_typed_context():
+    d = _derivation("7x7", "3x3", (("stride", 2), ("padding", "1:0x2:1")))
+    chosen, reason = choose(d.layer, "rowgemm")
+    context = chosen.context(d, reason)
+    assert isinstance(context, KernelContext) and context.strategy == "rowgemm"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        context.reason = "changed"
+
+
+def test_a_strategy_outside_the_registry_is_refused():
+    class Nonsense(Taps):
+        name = "nonsense"
+
+    with pytest.raises(ValueError, match="nonsense"):
+        base.register(Nonsense())
+    assert issubclass(Nonsense, Strategy)
+
+
+# -- the kernel templates ---------------------------------------------------------------------
+KERNEL_TEMPLATES = sorted((ROOT / "templates" / "kernel").glob("*.j2"))
+NAMES = "|".join(symconv.STRATEGIES)
+
+
+@pytest.mark.parametrize("path", KERNEL_TEMPLATES, ids=lambda p: p.name)
+def test_no_kernel_template_branches_on_the_strategy(path):
+    """Each strategy has its own template: none asks which strategy it is filling."""
+    text = path.read_text(encoding="utf-8")
+    assert "strategy ==" not in text and "strategy in" not in text
+    conditions = re.findall(r"{%-?\s*(?:el)?if\b(.*?)-?%}", text)
+    assert not [c for c in conditions if re.search(rf"\bstrategy\b|\b({NAMES})\b", c)], conditions
+
+
+def _extended(template: str) -> list[str]:
+    """``template`` and every template it extends, in turn."""
+    chain = [template]
+    while found := re.search(r'{% extends "(.*?)" %}', (ROOT / "templates" / chain[-1]).read_text(encoding="utf-8")):
+        chain.append(found.group(1))
+    return chain
+
+
+@pytest.mark.parametrize("strategy", OBJECTS, ids=lambda s: type(s).__name__)
+def test_each_strategy_template_extends_its_layout(strategy):
+    layout = "single" if isinstance(strategy, SingleChannelStrategy) else "channels"
+    chain = _extended(strategy.template)
+    assert f"kernel/{layout}.py.j2" in chain and chain[-1] == "kernel/kernel.py.j2", chain
+
+
+SHARED_CODE = ["np.pad(X", "if not (np.isfinite(", "Gp[..., {{ windows.placement_target }}]", "def _as_float",
+               "def _forward_taps", "def _grad_input_taps", "np.einsum(\"n{{"]
+
+
+@pytest.mark.parametrize("code", SHARED_CODE)
+def test_shared_kernel_code_is_written_once(code):
+    assert sum(p.read_text(encoding="utf-8").count(code) for p in KERNEL_TEMPLATES) == 1

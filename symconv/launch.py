@@ -1,0 +1,52 @@
+"""The ``symconv`` command's entry point, light enough to import before anything else.
+
+It sets up how the command ends before the heavy imports (SymPy, NumPy, Jinja) begin, so that
+every moment of a run, from the first line of symconv's code on (the Python interpreter's own
+start-up, a few tens of milliseconds, comes before it), behaves alike: Ctrl-C (SIGINT) prints ``Aborted.`` and exits with 130,
+SIGTERM prints ``Terminated.`` and exits with 143, both without a traceback, and both unwind
+through the same clean-up as an error (an entry being written is put back as it was).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+INTERRUPTED, TERMINATED = 130, 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that clean-up runs on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def main(args: list[str] | None = None, prog_name: str | None = None) -> None:
+    """Run the ``symconv`` command (click's group in ``cli``), ending in one line whatever stops it."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        from .cli import main as command  # the heavy imports, now interruptible
+
+        command(args, prog_name=prog_name)
+        code = 0
+    except SystemExit as e:  # click ends every command this way
+        code = e.code
+    except KeyboardInterrupt:
+        code = _say("Aborted.", INTERRUPTED)
+    except Terminated:
+        code = _say("Terminated.", TERMINATED)
+    _ignore_signals()  # the work is over: a late signal must not turn a finished run into a crash
+    sys.exit(code)
+
+
+def _say(message: str, code: int) -> int:
+    _ignore_signals()  # a second Ctrl-C must not interrupt the goodbye
+    print(message, file=sys.stderr)
+    return code
+
+
+def _ignore_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
