@@ -44,6 +44,7 @@ class LayerSection:
 
     version: str
     spec: ConvSpec
+    module: str  # the kernel's module name (the layer's, also when the proof ran on its representative)
     rank: int
     ones: str  # the first element's 1-based index, "11" in 2-D
     input_size: str
@@ -162,7 +163,7 @@ def layer_section(d: Derivation, layout: Layout) -> LayerSection:
     items = (layout.named(names["X"], first_slice(X, spec.x_shape, rank), rank)
              + layout.named(names["F"], first_slice(F, spec.f_shape, rank), rank))
     return LayerSection(
-        version=__version__, spec=spec, rank=rank, ones="1" * rank,
+        version=__version__, spec=spec, module=layer.name, rank=rank, ones="1" * rank,
         input_size=_times(spec.input), filter_size=_times(spec.filter), output_size=_times(spec.output),
         stride=per_axis(spec.stride), dilation=per_axis(spec.dilation), padding=per_axis(spec.padding, r",\,"),
         filter_padding=per_axis(spec.grad_filter_padding, r",\,"), input_padding=per_axis(spec.grad_input_padding, r",\,"),

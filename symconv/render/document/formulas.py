@@ -61,7 +61,7 @@ def read_text(spec: ConvSpec, ax: int) -> str:
 
     Examples:
         >>> read_text(ConvSpec.parse("7x7", "3x3", stride="2", padding="1"), 0)
-        '2i + a - 2'
+        '2i + a - 3'
     """
     i, a = sympy.symbols("i a", integer=True)
     s, d, (lo, _) = spec.stride[ax], spec.dilation[ax], spec.padding[ax]

@@ -73,7 +73,7 @@ class Layout:
         Examples:
             >>> shown, hidden = Layout().rows(1000)
             >>> shown[:3], shown[-3:], hidden
-            ([0, 1, 2], [997, 998, 999], 984)
+            ([0, 1, 2], [997, 998, 999], 988)
             >>> Layout().rows(5)
             ([0, 1, 2, 3, 4], 0)
             >>> len(Layout(full=True).rows(300)[0])

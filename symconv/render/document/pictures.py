@@ -82,11 +82,13 @@ class Pictures:
 
     forward: Picture
     filter: Picture
-    worked: tuple[Worked, ...]
+    worked: tuple[Worked, ...]  # the corner, an edge and an interior element, where the input has them
 
 
 @dataclass(frozen=True)
 class _Panel:
+    """A titled grid before it is placed."""
+
     title: str
     grid: tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, style)
 
