@@ -23,7 +23,8 @@ from .version import __version__
 # The public names, imported on first use (PEP 562): ``import symconv`` stays light, so the
 # command can set up its signal handling before SymPy and NumPy load (see launch.py).
 _HOMES = {
-    "Written": "api", "load_kernel": "api", "render_latex": "api", "render_numpy": "api", "write_entry": "api",
+    "Written": "api", "load_kernel": "api", "render_latex": "api", "render_html": "api", "render_notebook": "api",
+    "render_numpy": "api", "write_entry": "api",
     "Derivation": "derivation", "derive": "derivation", "ConvSpec": "layer", "STRATEGIES": "render",
     "ChainError": "errors", "KernelError": "errors", "OutputError": "errors", "ProofError": "errors",
     "SpecError": "errors", "SymconvError": "errors",

@@ -19,7 +19,8 @@ from .derivation.general import prove_general
 from .errors import SpecError
 from .io import emit, kernels
 from .layer import names
-from .render import kernel_module, render_document, render_kernel_tests
+from .render import kernel_module, render_document, render_html as _render_html, render_kernel_tests
+from .render import render_notebook as _render_notebook
 
 
 def _require(d: object, function: str) -> Derivation:
@@ -49,6 +50,22 @@ def render_latex(d: Derivation, lang: str = "en", full: bool = False, general: b
     return render_document(d, lang, full, prove_general(d.spec.rank) if general else None)
 
 
+def render_html(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
+    """The derivation as a self-contained web page (MathML, inline SVG, nothing fetched); arguments as
+    :func:`render_latex`."""
+    _require(d, "render_html")
+    _flag(full, "full"), _flag(general, "general")
+    return _render_html(d, lang, full, prove_general(d.spec.rank) if general else None)
+
+
+def render_notebook(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
+    """The derivation as a Jupyter notebook (nbformat 4 JSON) whose code cells check the kernel
+    ``<name>.py`` written beside it; arguments as :func:`render_latex`."""
+    _require(d, "render_notebook")
+    _flag(full, "full"), _flag(general, "general")
+    return _render_notebook(d, lang, full, prove_general(d.spec.rank) if general else None)
+
+
 def render_numpy(d: Derivation, strategy: str | None = None) -> str:
     """The standalone NumPy module (forward, grad_filter, grad_input) for ``d``'s layer.
 
@@ -70,19 +87,22 @@ class Written:
     kernel: Path
     tests: Path
     strategy: str
+    html: Path | None = None
+    notebook: Path | None = None
 
     @property
     def paths(self) -> tuple[Path, ...]:
-        return (self.latex, self.kernel, self.tests)
+        return tuple(p for p in (self.latex, self.html, self.notebook, self.kernel, self.tests) if p is not None)
 
 
 def write_entry(
     d: Derivation, out: str | os.PathLike = "generated", lang: str = "en", full: bool = False, general: bool = False,
-    strategy: str | None = None,
+    strategy: str | None = None, html: bool = False, notebook: bool = False,
 ) -> Written:
     """Render ``d`` and write its entry under ``<out>/<name>/``: the document, the kernel
     ``<name>.py`` (its work laid out by ``strategy``, ``None``: chosen per layer) and its tests
-    ``test_<name>.py``.
+    ``test_<name>.py``; with ``html`` the web page ``<name>.html``, with ``notebook`` the notebook
+    ``<name>.ipynb`` (``_zh`` before the suffix in Chinese).
 
     Everything is rendered (and the proof checked) before the disk is touched, and the files
     are replaced together: a failure leaves the previous entry.
@@ -92,11 +112,18 @@ def write_entry(
         raise SpecError("--out", f"{out!r} is not a folder path")
     if not name.isidentifier():  # it reaches generated Python as a module name
         raise SpecError("--input", f"the layer name {name!r} is not a Python identifier")
+    _flag(html, "html"), _flag(notebook, "notebook")
     document, kernel, tests = (Path(out) / name / f for f in names.entry_files(name, lang))
+    _, page, book = (Path(out) / name / f for f in names.document_files(name, lang))
     module = kernel_module(d, strategy)
     files = {document: render_latex(d, lang, full, general), kernel: module.text, tests: render_kernel_tests(d)}
+    if html:
+        files[page] = render_html(d, lang, full, general)
+    if notebook:
+        files[book] = render_notebook(d, lang, full, general)
     emit.write_files(files)
-    return Written(document.parent, document, kernel, tests, module.strategy)
+    return Written(document.parent, document, kernel, tests, module.strategy, page if html else None,
+                   book if notebook else None)
 
 
 def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: str | None = None) -> ModuleType:

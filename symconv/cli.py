@@ -15,7 +15,9 @@ from pathlib import Path
 
 from .api import Written, write_entry
 from .check import check, verdict_lines
-from .chain import chain_table, evaluate, file_name, parse_assignments, parse_expression, render_chain_latex
+from .chain import (
+    chain_table, evaluate, file_name, parse_assignments, parse_expression, render_chain_html, render_chain_latex,
+)
 from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
 from .derivation.general import proof_lines, prove_general
 from .errors import CheckError, SpecError, SymconvError
@@ -72,6 +74,10 @@ def layer_options(command):
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the document: en (pdflatex) or zh (Chinese: xelatex + ctex).")
 @click.option("--pdf", is_flag=True, help="Also build the PDF with latexmk (needs TeX Live).")
+@click.option("--html", is_flag=True,
+              help="Also write the derivation as a self-contained web page, <name>.html (MathML, inline SVG, works offline).")
+@click.option("--notebook", is_flag=True,
+              help="Also write it as a Jupyter notebook, <name>.ipynb, whose code cells check the kernel beside it.")
 @click.option(
     "--out", default="generated", show_default=True, metavar="DIR",
     help="Output folder; the layer's files go to a subfolder named after it.",
@@ -93,7 +99,7 @@ def layer_options(command):
     help="Force the progress bar on stderr on or off (default: on when stderr is a terminal, for work over a second).",
 )
 def derive_command(
-    lang: str, pdf: bool, out: str, max_terms: int, full: bool, general: bool, strategy: str, quiet: bool,
+    lang: str, pdf: bool, html: bool, notebook: bool, out: str, max_terms: int, full: bool, general: bool, strategy: str, quiet: bool,
     progress_flag: bool | None, **layer: object,
 ) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
@@ -115,7 +121,7 @@ def derive_command(
     try:
         d = derive(**_given(layer), max_terms=max_terms, progress=bar)
         bar.stage("write the document and kernel", 0)
-        written = write_entry(d, out, lang, full, general, chosen)
+        written = write_entry(d, out, lang, full, general, chosen, html=html, notebook=notebook)
     except SymconvError as e:
         bar.close()
         _fail(e)
@@ -192,7 +198,8 @@ def _fail(error: SymconvError) -> None:
     help="A value for every variable: name=decimal joined by commas (x=-2,y=5,z=-4).",
 )
 @click.option("--out", metavar="DIR", help="Also write the LaTeX document (TikZ graph) to DIR/chain_<name>.tex.")
-def chain_command(expression: str, at: str, out: str | None) -> None:
+@click.option("--html", is_flag=True, help="With --out, also write the web page DIR/chain_<name>.html (MathML, SVG graph).")
+def chain_command(expression: str, at: str, out: str | None, html: bool) -> None:
     """Forward values, local and total gradients on the computation graph of EXPRESSION.
 
     \b
@@ -205,16 +212,20 @@ def chain_command(expression: str, at: str, out: str | None) -> None:
     symconv chain --at x=3 -- "-x**2"
     """
     try:
+        if html and out is None:
+            raise SpecError("--html", "needs --out DIR: the page is written there, beside the LaTeX document")
         result = evaluate(parse_expression(expression), parse_assignments(at))
         path = None if out is None else Path(out) / file_name(result.expression)
-        if path is not None:
-            write_files({path: render_chain_latex(result)})
+        files = {} if path is None else {path: render_chain_latex(result)}
+        if html:
+            files[path.with_suffix(".html")] = render_chain_html(result)
+        write_files(files)
     except SymconvError as e:
         _fail(e)
     for line in chain_table(result):
         click.echo(line)
-    if path is not None:
-        click.echo(f"wrote: {path}")
+    for i, written in enumerate(files):
+        click.echo(("wrote: " if i == 0 else "       ") + str(written))
 
 
 @main.command("prove")

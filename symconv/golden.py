@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .api import write_entry
 from .derivation import derive
-from .io import build_pdf, render_page
+from .io import build_pdf, render_page, screenshot
 
 # (input, filter, options, strategy): the tutorial's case, a 1-D and a 3-D one, a strided layer
 # with asymmetric padding, a grouped layer with bias, and a dilated depthwise one, each with the
@@ -40,8 +40,9 @@ GOLDEN_SPECS: tuple[tuple[str, str, dict, str | None], ...] = (
 )
 
 
-# The tutorial's example is also kept in Chinese.
+# The tutorial's example is also kept in Chinese, and as a web page and a notebook in both languages.
 GOLDEN_CHINESE = ("conv2d_i3x3_f2x2",)
+GOLDEN_WEB = ("conv2d_i3x3_f2x2",)
 
 
 def regenerate(out: str | Path = "generated") -> list[Path]:
@@ -49,8 +50,10 @@ def regenerate(out: str | Path = "generated") -> list[Path]:
     paths: list[Path] = []
     for input_, filter_, options, strategy in GOLDEN_SPECS:
         d = derive(input_, filter_, **options)
+        web = d.spec.name in GOLDEN_WEB
         for lang in ("en", "zh") if d.spec.name in GOLDEN_CHINESE else ("en",):
-            paths.extend(p for p in write_entry(d, out, lang, strategy=strategy).paths if p not in paths)
+            written = write_entry(d, out, lang, strategy=strategy, html=web, notebook=web)
+            paths.extend(p for p in written.paths if p not in paths)
     return paths
 
 
@@ -58,13 +61,17 @@ def regenerate(out: str | Path = "generated") -> list[Path]:
 PICTURE = (("3x3", "2x2"), 4)
 
 
-def picture(out: str | Path = "generated") -> Path:
-    """Build the tutorial's PDF in a temporary folder and render page ``PICTURE[1]`` to PNG."""
+def picture(out: str | Path = "generated") -> tuple[Path, Path]:
+    """Build the tutorial's PDF in a temporary folder and render page ``PICTURE[1]`` to PNG, and
+    take a screenshot of its web page (needs chromium)."""
     sizes, page = PICTURE
     d = derive(*sizes)
+    folder = Path(out) / d.layer.name
     with tempfile.TemporaryDirectory() as tmp:
-        pdf = build_pdf(write_entry(d, tmp).latex)
-        return render_page(pdf, page, Path(out) / d.layer.name / f"{d.layer.name}_page{page}.png")
+        written = write_entry(d, tmp, html=True)
+        pdf = build_pdf(written.latex)
+        return (render_page(pdf, page, folder / f"{d.layer.name}_page{page}.png"),
+                screenshot(written.html, folder / f"{d.layer.name}_web.png"))
 
 
 if __name__ == "__main__":
@@ -73,4 +80,5 @@ if __name__ == "__main__":
     for path in regenerate(folder):
         print(path)
     if "--picture" in sys.argv:
-        print(picture(folder))
+        for path in picture(folder):
+            print(path)

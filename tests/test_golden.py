@@ -26,7 +26,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.suffix in (".py", ".tex")
+        if p.is_file() and p.suffix in (".py", ".tex", ".html", ".ipynb")
     }
 
 
@@ -94,6 +94,8 @@ def test_forced_strategies_are_layers_the_automatic_choice_would_not_take():
 def test_golden_has_the_canonical_examples():
     names = set(ENTRIES)
     assert {"conv2d_i3x3_f2x2", "conv1d_i5_f2", "conv3d_i4x5x6_f2x2x3"} <= names
+    seed = {p.name for p in (GOLDEN / "conv2d_i3x3_f2x2").iterdir()}
+    assert {"conv2d_i3x3_f2x2.html", "conv2d_i3x3_f2x2.ipynb", "conv2d_i3x3_f2x2_zh.html", "conv2d_i3x3_f2x2_zh.ipynb"} <= seed
 
 
 def test_generated_files_hold_no_machine_paths_or_dates():

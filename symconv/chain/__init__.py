@@ -9,9 +9,9 @@ A small pipeline of its own, one way like the layer's::
 """
 
 from .evaluate import ChainResult, evaluate
-from .latex import render_chain_latex
+from .latex import render_chain_html, render_chain_latex
 from .parse import file_name, parse_assignments, parse_expression, to_text
 from .text import chain_table
 
 __all__ = ["ChainResult", "chain_table", "evaluate", "file_name", "parse_assignments", "parse_expression",
-           "render_chain_latex", "to_text"]
+           "render_chain_html", "render_chain_latex", "to_text"]

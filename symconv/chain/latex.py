@@ -88,12 +88,19 @@ def render_chain_latex(result: ChainResult) -> str:
     return render("document/chain.tex.j2", chain_context(result))
 
 
+def render_chain_html(result: ChainResult) -> str:
+    """The same document as a self-contained web page (MathML, an SVG graph), from the same context."""
+    return render("document/chain.html.j2", chain_context(result))
+
+
 @dataclass(frozen=True)
 class GraphNodeText:
     """A node of the TikZ graph: its reference, position, label, and its value and gradient."""
 
     ref: str
     at: str
+    x: float  # cm, as ``at`` says
+    y: float
     label: str
     variable: bool
     value: str
@@ -119,6 +126,7 @@ class ChainContext:
     point: str
     nodes: tuple[GraphNodeText, ...]
     edges: tuple[tuple[str, str], ...]
+    lines: tuple[tuple[float, float, float, float], ...]  # the edges' end points in cm, for SVG
     rows: tuple[TableRow, ...]
     chain: tuple[str, ...]
     has_max: bool
@@ -133,6 +141,7 @@ def chain_context(result: ChainResult) -> ChainContext:
         point=r",\quad ".join(f"{latex_name(k)} = {latex_value(v)}" for k, v in result.point),
         nodes=tuple(_graph_node(n, positions[n.name]) for n in result.nodes),
         edges=tuple((_tikz_ref(c), _tikz_ref(n.name)) for n in result.nodes for c in n.children),
+        lines=tuple(positions[c] + positions[n.name] for n in result.nodes for c in n.children),
         rows=tuple(_table_row(n) for n in result.nodes),
         chain=tuple(_chain_latex(result, n) for n in reversed(result.nodes)),
         has_max=any(n.operation is not None and n.operation.kind == "max" for n in result.nodes),
@@ -164,8 +173,8 @@ def _short(value: sympy.Expr) -> str:
 
 def _graph_node(n: GraphNode, position: tuple[float, float]) -> GraphNodeText:
     label = latex_name(n.name) if n.is_variable else f"{latex_name(n.name)} = {to_latex(n.operation)}"
-    return GraphNodeText(_tikz_ref(n.name), "(%gcm, %gcm)" % position, label, n.is_variable, _short(n.value),
-                         _short(n.gradient))
+    return GraphNodeText(_tikz_ref(n.name), "(%gcm, %gcm)" % position, position[0], position[1], label, n.is_variable,
+                         _short(n.value), _short(n.gradient))
 
 
 def _full(value: sympy.Expr) -> str:
@@ -194,10 +203,10 @@ def _chain_latex(result: ChainResult, n: GraphNode) -> str:
     uses = result.uses(n.name)
     if n is result.output or not uses:
         return f"{lhs} = {1 if n is result.output else 0}"
-    names = [_partial(p.name, n.name) if p is result.output else _partial(f, p.name) + _partial(p.name, n.name)
-             for p, _ in uses]
-    products = [_latex_factor(g.value) if p is result.output else f"{_latex_factor(p.gradient)} \\cdot {_latex_factor(g.value)}"
-                for p, g in uses]
+    # Every use as (gradient of the user) times (local gradient), df/df = 1 included, so no step
+    # repeats the one before it.
+    names = [_partial(f, p.name) + _partial(p.name, n.name) for p, _ in uses]
+    products = [f"{_latex_factor(p.gradient)} \\cdot {_latex_factor(g.value)}" for p, g in uses]
     return " = ".join(distinct_steps([lhs, " + ".join(names), " + ".join(products), _full(n.gradient)]))
 
 

@@ -52,6 +52,18 @@ def describe(spec: "ConvSpec") -> str:
     return f"conv{spec.rank}d input {show(spec.input)}, filter {show(spec.filter)} ({', '.join(extras)})"
 
 
+def document_files(name: str, lang: str = "en") -> tuple[str, str, str]:
+    """The document's three forms: ``<name>.tex``, ``<name>.html``, ``<name>.ipynb`` (``_zh`` before
+    the suffix in Chinese).
+
+    Examples:
+        >>> document_files("conv1d_i5_f2", "zh")
+        ('conv1d_i5_f2_zh.tex', 'conv1d_i5_f2_zh.html', 'conv1d_i5_f2_zh.ipynb')
+    """
+    stem = name if lang == "en" else f"{name}_{lang}"
+    return f"{stem}.tex", f"{stem}.html", f"{stem}.ipynb"
+
+
 def entry_files(name: str, lang: str = "en") -> tuple[str, str, str]:
     """The files of a layer's entry: the document (``<name>.tex``, ``<name>_zh.tex`` in Chinese),
     the kernel ``<name>.py`` and its tests ``test_<name>.py``.
@@ -60,5 +72,4 @@ def entry_files(name: str, lang: str = "en") -> tuple[str, str, str]:
         >>> entry_files("conv1d_i5_f2", "zh")
         ('conv1d_i5_f2_zh.tex', 'conv1d_i5_f2.py', 'test_conv1d_i5_f2.py')
     """
-    document = f"{name}.tex" if lang == "en" else f"{name}_{lang}.tex"
-    return document, f"{name}.py", f"test_{name}.py"
+    return document_files(name, lang)[0], f"{name}.py", f"test_{name}.py"

@@ -26,10 +26,15 @@ def render_document(d: Derivation, lang: str = "en", full: bool = False,
         general: the proof for all sizes (``derivation.general.prove_general``), shown as a
             section when given.
     """
+    check_language(lang)
+    require_proof(d)
+    return render(f"document/prose_{lang}.j2", document_context(d, full, general), layout="document/derivation.tex.j2")
+
+
+def check_language(lang: str) -> None:
+    """Refuse a language symconv does not write (``--lang``)."""
     if lang not in LANGUAGES:
         raise SpecError("--lang", f"{lang!r} is not a language symconv writes; choose one of {', '.join(LANGUAGES)}")
-    require_proof(d)
-    return render(f"document/derivation_{lang}.tex.j2", document_context(d, full, general))
 
 
 def summary_latex(d: Derivation) -> str:

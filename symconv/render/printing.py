@@ -7,6 +7,7 @@ commas once an index reaches 10 (``X_{10,4}``), and ``G[y]`` shown as
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Optional
 
@@ -58,7 +59,7 @@ class DocumentLatexPrinter(LatexPrinter):
     as ``b_{o}``.
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "spatial_rank": None}
+    _default_settings = {**LatexPrinter._default_settings, "spatial_rank": None, "delta": False}
 
     def _print_Indexed(self, expr: Indexed) -> str:
         i = tuple(int(v) for v in expr.indices)
@@ -67,39 +68,47 @@ class DocumentLatexPrinter(LatexPrinter):
             return "b_{%s}" % index_label(i)
         rank = self._settings["spatial_rank"]
         if name == "G":
-            return grad_symbol("O", i, rank)
+            return element_label(r"\delta", i, rank) if self._settings["delta"] else grad_symbol("O", i, rank)
         return element_label(name, i, rank)
 
 
 @lru_cache(maxsize=None)
-def _printer(rank: Optional[int]) -> DocumentLatexPrinter:
-    return DocumentLatexPrinter({"spatial_rank": rank})
+def _printer(rank: Optional[int], delta: bool = False) -> DocumentLatexPrinter:
+    return DocumentLatexPrinter({"spatial_rank": rank, "delta": delta})
 
 
-def latex(expr: sympy.Expr, rank: Optional[int] = None) -> str:
-    """Document LaTeX of one expression (``rank``: number of spatial axes, see :func:`element_label`)."""
+def latex(expr: sympy.Expr, rank: Optional[int] = None, delta: bool = False) -> str:
+    """Document LaTeX of one expression (``rank``: number of spatial axes, see :func:`element_label`);
+    with ``delta`` an element of G prints as ``\\delta_{12}`` (matrices, pictures) instead of
+    ``\\frac{\\partial L}{\\partial O_{12}}`` (the tutorial's sums).
+
+    Examples:
+        >>> from sympy import IndexedBase
+        >>> latex(IndexedBase("G")[0, 1], delta=True)
+        '\\\\delta_{12}'
+    """
     if isinstance(expr, Indexed):
-        return _latex_element(expr, rank)
-    return _printer(rank).doprint(expr)
+        return _latex_element(expr, rank, delta)
+    return _printer(rank, delta).doprint(expr)
 
 
 @lru_cache(maxsize=1 << 16)
-def _latex_element(expr: Indexed, rank: Optional[int]) -> str:
-    return _printer(rank).doprint(expr)
+def _latex_element(expr: Indexed, rank: Optional[int], delta: bool) -> str:
+    return _printer(rank, delta).doprint(expr)
 
 
-def latex_factor(expr: sympy.Expr, rank: Optional[int] = None) -> str:
+def latex_factor(expr: sympy.Expr, rank: Optional[int] = None, delta: bool = False) -> str:
     """Like :func:`latex`, in parentheses when ``expr`` is a sum."""
-    text = latex(expr, rank)
+    text = latex(expr, rank, delta)
     return f"\\left({text}\\right)" if isinstance(expr, sympy.Add) else text
 
 
-def latex_product(factors: tuple[sympy.Expr, ...], rank: Optional[int] = None) -> str:
+def latex_product(factors: tuple[sympy.Expr, ...], rank: Optional[int] = None, delta: bool = False) -> str:
     """Factors in the given order (SymPy would reorder a ``Mul``), e.g. ``dL/dO_{11} X_{11}``.
 
     A factor equal to 1 (the local gradient of a bias) is left out.
     """
-    return " ".join(latex_factor(f, rank) for f in factors if f != 1) or "1"
+    return " ".join(latex_factor(f, rank, delta) for f in factors if f != 1) or "1"
 
 
 def latex_array(a: np.ndarray, rank: Optional[int] = None, limit: Optional[int] = None) -> str:
@@ -144,15 +153,59 @@ _DOTS = {id(_GAP): r"\cdots", id(_VDOTS): r"\vdots", id(_DDOTS): r"\ddots"}
 
 
 def _bmatrix(rows: list[list[sympy.Expr]], rank: Optional[int]) -> str:
-    body = r" \\ ".join(" & ".join(_DOTS.get(id(v)) or latex(v, rank) for v in row) for row in rows)
+    body = r" \\ ".join(" & ".join(_DOTS.get(id(v)) or latex(v, rank, delta=True) for v in row) for row in rows)
     return r"\begin{bmatrix} %s \end{bmatrix}" % body
+
+
+def latex_slices(a: np.ndarray, rank: int, limit: Optional[int] = None) -> tuple[tuple[str, str], ...]:
+    r"""A 3-D array as its slices along the first axis: ``(slice index label, bmatrix)`` pairs,
+    the left-out middle (beyond ``limit``) as one ``("", r"\cdots")`` pair.
+
+    Examples:
+        >>> from sympy import IndexedBase
+        >>> from symconv.derivation.operators import tensor
+        >>> [t for t, _ in latex_slices(tensor(IndexedBase("X"), (9, 1, 1)), 3, limit=6)]
+        ['1', '2', '3', '', '7', '8', '9']
+    """
+    return tuple((str(p + 1), latex_array(a[p], rank, limit)) if p is not None else ("", r"\cdots")
+                 for p in _kept(a.shape[0], limit))
+
+
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def visible_width(text: str) -> float:
+    r"""A rough width of typeset LaTeX in em, to decide what fits on a line: a letter or a command
+    is one unit, a subscript or superscript character 0.6 of one, fractions count their numerator,
+    a matrix its widest row.
+
+    Examples:
+        >>> visible_width("X_{12}"), visible_width(r"A = \begin{bmatrix} a & b \\\\ c & d \end{bmatrix}")
+        (2.2, 6.0)
+    """
+    matrices = re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", text)
+    text = re.sub(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}", "", text)
+    widest_rows = sum(max(visible_width(row) for row in m.split(r"\\")) + 1.0 for m in matrices)
+    text = re.sub(r"\\frac\{([^{}]*)\}\{[^{}]*\}", r"\1", text)
+    text = re.sub(r"\\(begin|end)\{[a-z*]+\}|\\(left|right|quad|qquad|,|;| )", " ", text)
+    width, script = 0.0, 0
+    for token in re.findall(r"\\[A-Za-z]+|[_^]\{|[{}]|&|.", text):
+        if token in ("_{", "^{"):
+            script += 1
+        elif token == "}":
+            script = max(0, script - 1)
+        elif token == "&":
+            width += 1.0
+        elif not token.isspace() and token != "{":
+            width += 0.6 if script else 1.0
+    return round(width + widest_rows, 2)
 
 
 def cell_label(value: sympy.Expr, rank: int) -> str:
     """A picture cell: an element with its spatial index only, or ``0``.
 
     Pictures show one sample and channel, so leading indices are left out; ``G`` cells
-    read ``\\partial L / \\partial O_{12}`` in small type.
+    read ``\\delta_{12}`` (``\\delta = \\partial L / \\partial O``).
 
     Examples:
         >>> from sympy import IndexedBase
@@ -162,9 +215,8 @@ def cell_label(value: sympy.Expr, rank: int) -> str:
     if not isinstance(value, Indexed):
         return latex(value)
     label = index_label(tuple(int(v) for v in value.indices)[-rank:])
-    if str(value.base) == "G":
-        return r"\tfrac{\partial L}{\partial O_{%s}}" % label
-    return "%s_{%s}" % (value.base, label)
+    base = r"\delta" if str(value.base) == "G" else str(value.base)
+    return "%s_{%s}" % (base, label)
 
 
 def python_slice(s: slice) -> str:
@@ -190,10 +242,10 @@ _TEX_SPECIALS = {
 
 
 def latex_text(text: str) -> str:
-    r"""Escape plain text for LaTeX.
+    r"""Escape plain text for LaTeX; an arrow ``->`` becomes ``$\to$``.
 
     Examples:
         >>> latex_text("a_b & 50%")
         'a\\_b \\& 50\\%'
     """
-    return "".join(_TEX_SPECIALS.get(c, c) for c in text)
+    return "".join(_TEX_SPECIALS.get(c, c) for c in text).replace("->", r"$\to$")

@@ -12,8 +12,11 @@ import dataclasses
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 import jinja2
+
+from . import mathml
 
 TEMPLATE_ENV = "SYMCONV_TEMPLATES"
 _MARKER = Path("kernel", "kernel.py.j2")  # a file every templates folder has
@@ -35,7 +38,7 @@ def _environment(latex: bool, dirs: tuple[Path, ...]) -> jinja2.Environment:
         variable_start_string="(((", variable_end_string=")))",
         comment_start_string="((=", comment_end_string="=))",
     ) if latex else {}
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -44,11 +47,22 @@ def _environment(latex: bool, dirs: tuple[Path, ...]) -> jinja2.Environment:
         autoescape=False,
         **delimiters,
     )
+    environment.filters.update(FILTERS)
+    return environment
 
 
-def render(template: str, context: object) -> str:
-    """Fill ``template`` (a path under ``templates/``; ``.tex.j2`` ones take LaTeX delimiters)
-    with the fields of the frozen dataclass ``context``, each a template variable."""
-    latex = template.endswith(".tex.j2")
+# The web page's and the notebook's printers (render.mathml), for their layouts: mathematics
+# arrives as LaTeX in the context and each form prints it in its own markup.
+FILTERS = {"math": mathml.mathml, "display": lambda tex: mathml.mathml(tex, display=True), "mi": mathml.inner,
+           "prose": mathml.prose_html, "markdown": mathml.prose_markdown}
+
+
+def render(template: str, context: object, layout: Optional[str] = None) -> str:
+    """Fill ``template`` (a path under ``templates/``; the document's, under ``document/``, take
+    LaTeX delimiters) with the fields of the frozen dataclass ``context``, each a template
+    variable; ``layout`` names the template the document's prose extends (its form)."""
+    latex = template.startswith("document/")
     fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+    if layout is not None:
+        fields["layout"] = layout
     return _environment(latex, tuple(template_dirs())).get_template(template).render(fields)

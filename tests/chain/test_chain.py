@@ -305,6 +305,8 @@ def test_out_writes_one_document(runner, tmp_path):
     assert r"f = \left(x + y\right) \cdot z" in tex
     assert r"\begin{tikzpicture}" in tex and r"\draw[chain edge] (n-q1) -- (n-f);" in tex
     assert r"\frac{\partial f}{\partial q_{1}} = z = -4" in tex
+    # every use written as (gradient of the user) times (local gradient): no degenerate "(-4) = -4" step
+    assert r"\frac{\partial f}{\partial q_{1}} = \frac{\partial f}{\partial f}\frac{\partial f}{\partial q_{1}} = 1 \cdot \left(-4\right) = -4" in tex
 
 
 def test_document_is_deterministic():
