@@ -6,11 +6,13 @@ own printer in ``render.printing``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from ..render.printing import latex_text
 from ..render.templates import render
 from .evaluate import ChainResult, GraphNode, LocalGradient, approximate
 from .parse import ATOM, BINARY, FUNCTIONS, NEG_PRECEDENCE, SIMPLE_NAME, Node, binding, operands
@@ -78,8 +80,15 @@ def latex_value(expr: sympy.Expr) -> str:
     return _ChainLatexPrinter().doprint(expr)
 
 
-COLUMN_CM = 3.6
-ROW_CM = 2.1
+# The graph is laid out to fit the page, never shrunk: columns 3.6 cm apart, or 2.6 cm; a wider
+# graph labels its nodes by name only (the table gives their operations) 1.9 cm apart, and runs
+# top to bottom when that is narrower; a graph that fits none of these is not drawn.
+COLUMN_CM, MIN_COLUMN_CM, COMPACT_CM = 3.6, 2.6, 1.9
+ROW_CM, COMPACT_ROW_CM = 2.1, 1.6
+PAGE_CM = 12.5  # the widest the node centres may spread (the text is 17 cm wide)
+TABLE_LATEX = 48  # characters of LaTeX a value may have in a table column
+LONG_LATEX = 90  # a value longer than this (a nested fraction cannot break) shows as its float, exact below
+TALL_CM = 20.0  # the tallest
 SHORT_LATEX = 16  # longer exact values show as a float in the graph
 
 
@@ -128,23 +137,30 @@ class ChainContext:
     edges: tuple[tuple[str, str], ...]
     lines: tuple[tuple[float, float, float, float], ...]  # the edges' end points in cm, for SVG
     rows: tuple[TableRow, ...]
-    chain: tuple[str, ...]
+    chain: tuple[str, ...]  # each total gradient as one line (the web page wraps it)
+    steps: tuple[tuple[str, ...], ...]  # the same as steps: lhs, then what it equals, one row each
     has_max: bool
+    compact: bool  # the graph's nodes are labelled by name only; ``nodes`` is empty when not drawn
+    exact: tuple[tuple[str, str], ...]  # (name, exact value as text) of the values shown as floats (marked *)
 
 
 def chain_context(result: ChainResult) -> ChainContext:
     f = result.output.name
-    positions = _layout(result)
+    positions, compact = _layout(result)
+    drawn = [n for n in result.nodes if n.name in positions]
     return ChainContext(
         expression=to_latex(result.expression),
         output=latex_name(f),
         point=r",\quad ".join(f"{latex_name(k)} = {latex_value(v)}" for k, v in result.point),
-        nodes=tuple(_graph_node(n, positions[n.name]) for n in result.nodes),
-        edges=tuple((_tikz_ref(c), _tikz_ref(n.name)) for n in result.nodes for c in n.children),
-        lines=tuple(positions[c] + positions[n.name] for n in result.nodes for c in n.children),
+        nodes=tuple(_graph_node(n, positions[n.name], compact) for n in drawn),
+        edges=tuple((_tikz_ref(c), _tikz_ref(n.name)) for n in drawn for c in n.children),
+        lines=tuple(positions[c] + positions[n.name] for n in drawn for c in n.children),
         rows=tuple(_table_row(n) for n in result.nodes),
-        chain=tuple(_chain_latex(result, n) for n in reversed(result.nodes)),
+        chain=tuple(" = ".join(_chain_steps(result, n)) for n in reversed(result.nodes)),
+        steps=tuple(_chain_steps(result, n) for n in reversed(result.nodes)),
         has_max=any(n.operation is not None and n.operation.kind == "max" for n in result.nodes),
+        compact=compact,
+        exact=_exact_rows(result),
     )
 
 
@@ -152,7 +168,7 @@ def _tikz_ref(name: str) -> str:
     return f"(n-{name})"  # names are identifiers: letters, digits, _ are safe in TikZ node names
 
 
-def _layout(result: ChainResult) -> dict[str, tuple[float, float]]:
+def _layout(result: ChainResult) -> tuple[dict[str, tuple[float, float]], bool]:
     """Variables stacked in column 0; each operation one column right of its deepest child,
     at the mean height of its children, pushed down to keep one row between nodes."""
     column, row = {}, {}
@@ -163,7 +179,19 @@ def _layout(result: ChainResult) -> dict[str, tuple[float, float]]:
         for y in reversed(taken):
             if abs(row[n.name] - y) < 1:
                 row[n.name] = y - 1
-    return {k: (round(column[k] * COLUMN_CM, 3), round(row[k] * ROW_CM, 3) + 0.0) for k in column}
+    return _placed(column, row)
+
+
+def _placed(column: dict[str, int], row: dict[str, float]) -> tuple[dict[str, tuple[float, float]], bool]:
+    """Grid positions in cm and whether labels are names only (see COLUMN_CM); none if no layout fits."""
+    columns, rows = max(column.values()) or 1, -min(row.values()) or 1
+    for step, compact in ((COLUMN_CM, False), (MIN_COLUMN_CM, False), (COMPACT_CM, True)):
+        if columns * step <= PAGE_CM and rows * ROW_CM <= TALL_CM:
+            return {k: (round(column[k] * step, 3), round(row[k] * ROW_CM, 3) + 0.0) for k in column}, compact
+    if rows * COMPACT_CM <= PAGE_CM and columns * COMPACT_ROW_CM <= TALL_CM:  # top to bottom
+        return {k: (round(-row[k] * COMPACT_CM, 3) + 0.0, round(-column[k] * COMPACT_ROW_CM, 3) + 0.0)
+                for k in column}, True
+    return {}, True
 
 
 def _short(value: sympy.Expr) -> str:
@@ -171,15 +199,23 @@ def _short(value: sympy.Expr) -> str:
     return exact if len(exact) <= SHORT_LATEX else r"\approx %s" % sympy.latex(approximate(value))
 
 
-def _graph_node(n: GraphNode, position: tuple[float, float]) -> GraphNodeText:
-    label = latex_name(n.name) if n.is_variable else f"{latex_name(n.name)} = {to_latex(n.operation)}"
+def _graph_node(n: GraphNode, position: tuple[float, float], compact: bool) -> GraphNodeText:
+    full = not (n.is_variable or compact)
+    label = f"{latex_name(n.name)} = {to_latex(n.operation)}" if full else latex_name(n.name)
     return GraphNodeText(_tikz_ref(n.name), "(%gcm, %gcm)" % position, position[0], position[1], label, n.is_variable,
                          _short(n.value), _short(n.gradient))
 
 
 def _full(value: sympy.Expr) -> str:
     exact = latex_value(value)
+    if len(exact) > LONG_LATEX:
+        return _approximate(value)
     return exact if value.is_Integer else r"%s \approx %s" % (exact, sympy.latex(approximate(value)))
+
+
+def _approximate(value: sympy.Expr) -> str:
+    """The float of a value whose exact form is listed at the end (marked *)."""
+    return r"\approx %s^{*}" % sympy.latex(approximate(value))
 
 
 def _partial(top: str, bottom: str) -> str:
@@ -189,27 +225,55 @@ def _partial(top: str, bottom: str) -> str:
 def _table_row(n: GraphNode) -> TableRow:
     local = tuple(r"%s = %s" % (_partial(n.name, g.child), _local_latex(g)) for g in n.local)
     operation = "input" if n.is_variable else "$%s = %s$" % (latex_name(n.name), to_latex(n.operation))
-    return TableRow(latex_name(n.name), operation, _full(n.value), local)
+    return TableRow(latex_name(n.name), operation, _cell(n.value), local)
+
+
+def _cell(value: sympy.Expr) -> str:
+    """A value in a table column: exact and its float, or only the float (marked) when the exact
+    form is too wide for a column; the exact one is then listed at the end."""
+    return _full(value) if len(latex_value(value)) <= TABLE_LATEX else _approximate(value)
+
+
+def _exact_rows(result: ChainResult) -> tuple[tuple[str, str], ...]:
+    """``(name, exact value as breakable text)`` for the values shown only as floats above: too
+    wide for a table column, or too long for a line."""
+    f = result.output.name
+    named = [(latex_name(n.name), n.value, TABLE_LATEX) for n in result.nodes]
+    named += [(_partial(n.name, g.child), g.value, TABLE_LATEX) for n in result.nodes for g in n.local]
+    named += [(_partial(f, n.name), n.gradient, LONG_LATEX) for n in result.nodes]
+    rows: dict[str, str] = {}
+    for name, value, limit in named:
+        if len(latex_value(value)) > limit:
+            rows.setdefault(name, _breakable(sympy.sstr(value)))
+    return tuple(rows.items())
+
+
+def _breakable(text: str) -> str:
+    """Plain text for \texttt, escaped, with a line break allowed after each operator and comma."""
+    return re.sub(r"([*+/,(]|- )", lambda m: m.group(1) + r"\allowbreak{}", latex_text(text))
 
 
 def _local_latex(g: LocalGradient) -> str:
     symbolic = latex_value(g.expression)
-    return symbolic if symbolic == latex_value(g.value) else f"{symbolic} = {_full(g.value)}"
+    return symbolic if symbolic == latex_value(g.value) else f"{symbolic} = {_cell(g.value)}"
 
 
-def _chain_latex(result: ChainResult, n: GraphNode) -> str:
+def _chain_steps(result: ChainResult, n: GraphNode) -> tuple[str, ...]:
+    """``df/dnode`` and the steps it equals: the chain rule's names, the products, the value."""
     f = result.output.name
     lhs = _partial(f, n.name)
     uses = result.uses(n.name)
     if n is result.output or not uses:
-        return f"{lhs} = {1 if n is result.output else 0}"
+        return (lhs, "1" if n is result.output else "0")
     # Every use as (gradient of the user) times (local gradient), df/df = 1 included, so no step
     # repeats the one before it.
     names = [_partial(f, p.name) + _partial(p.name, n.name) for p, _ in uses]
     products = [f"{_latex_factor(p.gradient)} \\cdot {_latex_factor(g.value)}" for p, g in uses]
-    return " = ".join(distinct_steps([lhs, " + ".join(names), " + ".join(products), _full(n.gradient)]))
+    return tuple(distinct_steps([lhs, " + ".join(names), " + ".join(products), _full(n.gradient)]))
 
 
 def _latex_factor(value: sympy.Expr) -> str:
     text = latex_value(value)
+    if len(text) > LONG_LATEX:
+        return r"\left(%s\right)" % _approximate(value)
     return r"\left(%s\right)" % text if needs_parentheses(value) else text
