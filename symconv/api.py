@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Union
@@ -45,25 +46,33 @@ def render_latex(d: Derivation, lang: str = "en", full: bool = False, general: b
         full: list every element even of a large layer (else long listings show their ends).
         general: add the proof for all sizes (``symconv prove --general``) as a section.
     """
-    _require(d, "render_latex")
-    _flag(full, "full"), _flag(general, "general")
-    return render_document(d, lang, full, prove_general(d.spec.rank) if general else None)
+    return _document(render_document, "render_latex", d, lang, full, general)
 
 
 def render_html(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
     """The derivation as a self-contained web page (MathML, inline SVG, nothing fetched); arguments as
     :func:`render_latex`."""
-    _require(d, "render_html")
-    _flag(full, "full"), _flag(general, "general")
-    return _render_html(d, lang, full, prove_general(d.spec.rank) if general else None)
+    return _document(_render_html, "render_html", d, lang, full, general)
 
 
 def render_notebook(d: Derivation, lang: str = "en", full: bool = False, general: bool = False) -> str:
     """The derivation as a Jupyter notebook (nbformat 4 JSON) whose code cells check the kernel
     ``<name>.py`` written beside it; arguments as :func:`render_latex`."""
-    _require(d, "render_notebook")
+    return _document(_render_notebook, "render_notebook", d, lang, full, general)
+
+
+def _document(renderer, function: str, d: Derivation, lang: str, full: bool, general: bool) -> str:
+    """One form of the document, the proof for all sizes made first when it is asked for."""
+    _require(d, function)
     _flag(full, "full"), _flag(general, "general")
-    return _render_notebook(d, lang, full, prove_general(d.spec.rank) if general else None)
+    return renderer(d, lang, full, _general_proof(d.spec.rank) if general else None)
+
+
+@lru_cache(maxsize=None)
+def _general_proof(rank: int) -> tuple:
+    """The proof for all sizes of one rank, made once per process (it depends on the rank alone;
+    the forms of one entry share it)."""
+    return tuple(prove_general(rank))
 
 
 def render_numpy(d: Derivation, strategy: str | None = None) -> str:
