@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .api import Written, write_entry
 from .chain import chain_table, evaluate, file_name, parse_assignments, parse_expression, render_chain_latex
-from .derivation import DEFAULT_MAX_TERMS, Derivation, derive
+from .derivation import Derivation, derive
+from .derivation.budget import DEFAULT_MAX_MEMORY
 from .derivation.general import proof_lines, prove_general
 from .errors import SpecError, SymconvError
 from .io import build_pdf, write_files
@@ -76,8 +77,9 @@ def layer_options(command):
     help="Output folder; the layer's files go to a subfolder named after it.",
 )
 @click.option(
-    "--max-terms", type=click.IntRange(min=1), default=DEFAULT_MAX_TERMS, show_default=True, metavar="N",
-    help="Refuse layers with more forward product terms (N_out x K, times channels and batch) than N.",
+    "--max-memory", default=DEFAULT_MAX_MEMORY, show_default=True, metavar="SIZE",
+    help="Refuse layers whose derivation is estimated to need more memory than SIZE (512M, 2G); a channel layer "
+         "above it is proven on its representative.",
 )
 @click.option("--full", is_flag=True, help="List every element in the document (default: long listings show their ends).")
 @click.option("--general", is_flag=True, help="Add the proof for all sizes (symconv prove --general) to the document.")
@@ -92,7 +94,7 @@ def layer_options(command):
     help="Force the progress bar on stderr on or off (default: on when stderr is a terminal, for work over a second).",
 )
 def derive_command(
-    lang: str, pdf: bool, out: str, max_terms: int, full: bool, general: bool, strategy: str, quiet: bool,
+    lang: str, pdf: bool, out: str, max_memory: str, full: bool, general: bool, strategy: str, quiet: bool,
     progress_flag: bool | None, **layer: object,
 ) -> None:
     """Derive the gradients of one layer, prove them, and write its LaTeX document and NumPy kernel.
@@ -110,7 +112,7 @@ def derive_command(
     bar = _progress(quiet, progress_flag)
     chosen = None if strategy == "auto" else strategy
     try:
-        d = derive(**_given(layer), max_terms=max_terms, progress=bar)
+        d = derive(**_given(layer), max_memory=max_memory, full=full, progress=bar)
         bar.stage("write the document and kernel", 0)
         written = write_entry(d, out, lang, full, general, chosen)
     except SymconvError as e:
@@ -146,7 +148,7 @@ def report(d: Derivation, written: Written | None = None, forced: bool = False) 
     lines = [
         f"layer:  {d.layer.describe()}",
         f"output: {show(d.layer.output)}",
-        f"proven: {proven} identities; exact (expand(expansion - closed form) == 0)",
+        f"proven: {proven} identities; exact (every integer coefficient of expansion - closed form is 0)",
         f"        for {_scope(d)}",
     ]
     if written is None:
@@ -167,7 +169,7 @@ def _scope(d: Derivation) -> str:
     channels = "every channel pair, " if spec.channelled else ""
     if d.representative:
         return (f"every element of the representative {spec.name} ({spec.c_in} -> {spec.c_out} channels, "
-                f"{spec.n_groups} groups): the layer's identities are its per-pair identities renamed")
+                f"{spec.n_groups} groups; {d.scope}): the layer's identities are its per-pair identities renamed")
     return f"every element, {channels}{samples}"
 
 

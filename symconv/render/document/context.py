@@ -141,9 +141,9 @@ def layer_section(d: Derivation, layout: Layout) -> LayerSection:
 
 def listings(d: Derivation, layout: Layout) -> Listings:
     rank = d.spec.rank
-    local = lambda items: layout.listing(list(items), lambda yp: _local_row(*yp, rank))  # noqa: E731
-    expansion = lambda name, items: layout.listing(  # noqa: E731
-        list(items), lambda e: _expansion_row(name, e, rank, layout))
+    # items() and values() of a Derivation's mappings are sequences, built row by row when shown
+    local = lambda items: layout.listing(items, lambda yp: _local_row(*yp, rank))  # noqa: E731
+    expansion = lambda name, items: layout.listing(items, lambda e: _expansion_row(name, e, rank, layout))  # noqa: E731
     return Listings(
         forward=layout.listing(d.model.windows, lambda w: _forward_row(w, rank, layout)),
         local_filter=local(d.local_filter.items()), local_input=local(d.local_input.items()),

@@ -9,7 +9,6 @@ from typing import Optional
 import numpy as np
 
 from ...derivation import Derivation
-from ...derivation.operators import pad
 from ...derivation.symbols import F, G, X
 from ...layer import ConvSpec
 from .. import printing as pr
@@ -79,7 +78,7 @@ def _picture(spec: ConvSpec, left: np.ndarray, left_marks: set, right: np.ndarra
 def _forward_picture(d: Derivation) -> Optional[Picture]:
     """Padded X with the window of the first output marked, beside F."""
     spec = d.spec
-    x = pad(first_slice(X, spec.x_shape, spec.rank), spec.padding)
+    x = first_slice(X, spec.x_shape, spec.rank, spec.padding)
     f = first_slice(F, spec.f_shape, spec.rank)
     return _picture(spec, x, _marks(spec.filter, spec.dilation), f, _marks(spec.filter, (1,) * spec.rank))
 
