@@ -16,12 +16,24 @@ Examples:
     True
 """
 
-from .api import Written, load_kernel, render_latex, render_numpy, write_entry
-from .derivation import Derivation, derive
-from .errors import ChainError, KernelError, OutputError, ProofError, SpecError, SymconvError
-from .layer import ConvSpec
-from .render import STRATEGIES
-from .version import __version__
+import gc as _gc
+
+# Importing SymPy makes some 10^5 objects, none in a reference cycle; the cycle collector would
+# walk them again and again (about 15% of a short command's start-up). Paused while symconv
+# imports, then left as it was.
+_collecting = _gc.isenabled()
+_gc.disable()
+try:
+    from .api import Written, load_kernel, render_latex, render_numpy, write_entry
+    from .derivation import Derivation, derive
+    from .errors import ChainError, KernelError, OutputError, ProofError, SpecError, SymconvError
+    from .layer import ConvSpec
+    from .render import STRATEGIES
+    from .version import __version__
+finally:
+    if _collecting:
+        _gc.enable()
+    del _gc, _collecting
 
 __all__ = [
     "ChainError",

@@ -1,8 +1,10 @@
 """Everything that touches the disk or other programs: atomic file writes (``emit``), PDF builds
-and page pictures (``pdf``), and importing and caching generated kernels (``kernels``)."""
+and page pictures (``pdf``), importing and caching generated kernels (``kernels``), and keeping
+compiled templates between runs (``template_cache``)."""
 
 from .emit import write_files, write_text_atomic
 from .kernels import cache_dir, import_kernel
 from .pdf import build_pdf, render_page
+from .template_cache import TemplateCache
 
-__all__ = ["build_pdf", "cache_dir", "import_kernel", "render_page", "write_files", "write_text_atomic"]
+__all__ = ["TemplateCache", "build_pdf", "cache_dir", "import_kernel", "render_page", "write_files", "write_text_atomic"]

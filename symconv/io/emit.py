@@ -1,7 +1,8 @@
 """The only file writes: each file staged under a temporary name in its own folder, then renamed.
 
-A reader never sees half a file and a failure leaves the previous version intact. Content
-is UTF-8 with ``\\n`` line endings. Nothing here renders: callers hand over finished text.
+A reader never sees half a file and a failure leaves the previous version intact. Text is
+UTF-8 with ``\\n`` line endings; bytes are written as they are. Nothing here renders: callers
+hand over finished text (or, for the template cache, compiled code).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def make_folder(folder: Path) -> None:
         raise OutputError(f"--out: cannot create folder {folder}: {e.strerror}") from None
 
 
-def write_files_atomic(files: dict[Path, str]) -> None:
+def write_files_atomic(files: dict[Path, str | bytes]) -> None:
     """Write each file to a temporary name in its own folder, then rename them all.
 
     A failure while writing leaves every previous file as it was and no temporary file behind;
@@ -37,8 +38,8 @@ def write_files_atomic(files: dict[Path, str]) -> None:
     """
     staged: list[tuple[str, Path]] = []
     try:
-        for path, text in files.items():
-            staged.append((_stage(path, text), path))
+        for path, content in files.items():
+            staged.append((_stage(path, content), path))
     except BaseException:
         for tmp, _ in staged:
             os.unlink(tmp)
@@ -52,14 +53,15 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_files_atomic({path: text})
 
 
-def _stage(path: Path, text: str) -> str:
+def _stage(path: Path, content: str | bytes) -> str:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise OutputError(f"--out: cannot write in {path.parent}: {e.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        binary = isinstance(content, bytes)
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(content)
         os.chmod(tmp, 0o644)
     except BaseException as e:
         os.unlink(tmp)
