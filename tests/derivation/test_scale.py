@@ -329,5 +329,20 @@ def test_a_representative_channel_layers_elided_document_compiles(tmp_path):
     assert run.returncode == 0, (tmp_path / "doc.log").read_text(errors="replace")[-3000:]
 
 
+@pytest.mark.latex
+def test_the_document_of_a_layer_a_million_wide_compiles(tmp_path):
+    """Elided matrices show at most 16 columns, so amsmath is not asked for a million (TeX would
+    build that preamble for minutes); --full asks for the true width."""
+    engine = require_tool("pdflatex")
+    d = symconv.derive("1000000", "1", stride=1000000)
+    tex = symconv.render_latex(d)
+    assert r"\setcounter{MaxMatrixCols}{64}" in tex
+    assert r"\setcounter{MaxMatrixCols}{12}" in symconv.render_latex(symconv.derive("10", "3"), full=True)
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, (tmp_path / "doc.log").read_text(errors="replace")[-3000:]
+
+
 def test_element_latex_is_cached_and_matches_the_printer():
     assert printing.latex(X[9, 3]) == "X_{10,4}" == printing.latex(element(X, (9, 3)))

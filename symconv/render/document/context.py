@@ -135,7 +135,7 @@ def layer_section(d: Derivation, layout: Layout) -> LayerSection:
         f_matrix=layout.matrix(first_slice(F, spec.f_shape, rank), rank),
         g_matrix=layout.matrix(first_slice(G, spec.g_shape, rank), rank),
         padding=_sides_text(spec.padding), output_rows=_output_size_rows(spec),
-        max_columns=max(max(d.closed.g_padded.shape), max(spec.input) + 2, 10),
+        max_columns=_max_columns(max(max(d.closed.g_padded.shape), max(spec.input) + 2, 10), layout),
     )
 
 
@@ -169,6 +169,15 @@ def closed_section(d: Derivation, layout: Layout) -> ClosedSection:
 def proof_section(d: Derivation) -> ProofSection:
     rows = tuple(ProofRow(p.gradient.split("/d")[-1], p.proven, p.total, p.empty) for p in d.proof.parts)
     return ProofSection(rows, d.proof.input.empty, pr.latex_text(d.proof.method))
+
+
+def _max_columns(widest: int, layout: Layout) -> int:
+    """amsmath's MaxMatrixCols: the widest matrix, at most 64 when long rows are elided (they show
+    at most MATRIX_LIMIT columns; a value of a million makes TeX build a million-column preamble)."""
+    return widest if layout.full else min(widest, MAX_ELIDED_COLUMNS)
+
+
+MAX_ELIDED_COLUMNS = 64
 
 
 def _times(shape: tuple[int, ...]) -> str:
