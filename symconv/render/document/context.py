@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from ...derivation import Derivation
 from ...derivation.general import GeneralProof
-from ...derivation.symbols import B, F, G, X
+from ...derivation.symbols import B, F, G, X, element
 from ...layer import ConvSpec
 from ...version import __version__
 from .. import printing as pr
@@ -186,7 +186,7 @@ def _times(shape: tuple[int, ...]) -> str:
 
 def _forward_row(w, rank: int, layout: Layout) -> Row:
     terms = [pr.latex(B[w.bias], rank)] if w.bias is not None else []
-    terms += [pr.latex_product((X[i], F[k]), rank) for k, i in zip(w.taps, w.positions)]
+    terms += [pr.latex_product((element(X, i), element(F, k)), rank) for k, i in zip(w.taps, w.positions)]
     return Row(lhs=pr.element_label("O", w.output, rank), lines=chunks(layout.terms(terms), FORWARD_TERMS_PER_LINE))
 
 
