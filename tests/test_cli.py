@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import symconv.derivation.forms
+import symconv.derivation.index_forms
 from symconv.cli import main
 
 
@@ -18,7 +18,8 @@ def test_main_job_prints_report_and_writes_both_files(runner, tmp_path):
     lines = result.output.splitlines()
     assert lines[0] == "layer:  conv2d input 3x3, filter 2x2 (stride 1, dilation 1, padding 0)"
     assert lines[1] == "output: 2x2"
-    assert lines[2] == "proven: dL/dF 4 of 4, dL/dX 9 of 9 identities; exact (expand(expansion - closed form) == 0)"
+    assert lines[2] == ("proven: dL/dF 4 of 4, dL/dX 9 of 9 identities; exact (every integer coefficient of "
+                        "expansion - closed form is 0)")
     assert lines[3] == "        for every element, one sample (samples are independent)"
     assert lines[4] == "kernel: matrix strategy (chosen for this layer; the kernel's docstring says why)"
     folder = tmp_path / "out" / "conv2d_i3x3_f2x2"
@@ -94,7 +95,7 @@ def test_missing_option_is_a_one_line_usage_error(runner, tmp_path):
 
 
 def test_failed_proof_names_the_element_and_writes_nothing(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)  # a closed form without the flip
+    monkeypatch.setattr(symconv.derivation.index_forms, "rot180", lambda a, rank: a)  # a closed form without the flip
     result = runner.invoke(main, derive_args(tmp_path, "--input", "3x3", "--filter", "2x2"))
     assert result.exit_code == 1
     assert result.output.startswith("Error: dL/dX: ")

@@ -72,7 +72,7 @@ def test_readme_representative_example_is_what_the_cli_prints(runner, tmp_path, 
     from symconv.cli import main
 
     monkeypatch.chdir(tmp_path)
-    shown = [b for b in code_blocks("text") if "--in-channels 16 --out-channels 32" in b][0]
+    shown = [b for b in code_blocks("text") if "--in-channels 64 --out-channels 64" in b][0]
     command, expected = shown.split("\n", 1)
     result = runner.invoke(main, command.split()[2:])
     assert result.output == expected

@@ -279,6 +279,28 @@ raise RuntimeError("half-way")
 """
 
 
+def test_compiled_templates_are_kept_between_runs_and_change_no_text(tmp_path, monkeypatch):
+    from symconv.io import TemplateCache
+    from symconv.render.templates import use_compiled_cache
+
+    d = symconv.derive("5x4", "2x2", stride=2, padding=1)
+    plain = (symconv.render_latex(d), symconv.render_numpy(d))
+    try:
+        use_compiled_cache(TemplateCache(tmp_path / "templates"))
+        first = (symconv.render_latex(d), symconv.render_numpy(d))
+        kept = sorted((tmp_path / "templates").iterdir())
+        assert len(kept) >= 4 and not [p for p in kept if p.name.endswith(".tmp")]
+        for path in kept:  # a damaged cache is compiled again, not trusted
+            path.write_bytes(path.read_bytes()[:20])
+        use_compiled_cache(TemplateCache(tmp_path / "templates"))
+        assert (symconv.render_latex(d), symconv.render_numpy(d)) == first == plain
+        (tmp_path / "blocked").write_text("a file where the cache folder should be")
+        use_compiled_cache(TemplateCache(tmp_path / "blocked" / "templates"))
+        assert (symconv.render_latex(d), symconv.render_numpy(d)) == plain  # an unwritable cache costs nothing else
+    finally:
+        use_compiled_cache(None)
+
+
 def test_a_kernel_that_fails_to_load_leaves_nothing_behind(tmp_path):
     path = tmp_path / "conv_broken.py"
     path.write_text(BROKEN, encoding="utf-8")

@@ -1,8 +1,10 @@
 """The closed forms of a concrete layer: the trees of ``recipes.py`` evaluated on arrays of
 SymPy elements, channel pair by channel pair.
 
-Built from their own definitions, without looking at the chain-rule expansions (``prove``
-compares the two):
+Built from their own definitions, without looking at the chain-rule expansions. These are the
+SymPy expressions the API hands out (``Derivation.closed_input`` and the others, built when
+first read); the proof decides on the same trees interpreted on index arrays
+(``index_forms.py``), and the tests check that both interpreters agree element by element:
 
     dL/dF = corr(pad(X, lo, hi - r), G; window stride d, kernel dilation s)
     dL/dX = corr(pad(dilate_s(G), d(K-1) - lo, d(K-1) - hi + r), rot180(F); stride 1, dilation d)

@@ -1,4 +1,4 @@
-"""Local gradients and chain-rule expansions, by SymPy differentiation.
+"""Local gradients and chain-rule terms, by SymPy differentiation.
 
 Sparse by construction: ``O_y`` is differentiated only with respect to the elements
 that occur in it (at most K of X and K of F), never as a dense Jacobian and never
@@ -15,26 +15,27 @@ generic window ``W_J = [beta] + sum_j x_j f_j`` (plain SymPy symbols) under the 
 (a window reads each position and tap once), and differentiation commutes with a
 one-to-one renaming of variables, so ``dO_y/dX[position j] = rename(dW_J/dx_j)``. A layer
 has a handful of window shapes (the interior and the borders that padding cuts), so
-``sympy.diff`` runs a handful of times instead of ``2 N K`` times. :func:`local_gradients_reference`
-differentiates one window directly, term by term; the tests check that both agree.
+``sympy.diff`` runs a handful of times instead of ``2 N K`` times. ``chainrule.py`` applies the
+renaming to all windows of a shape at once on index arrays (the proof's chain-rule side);
+:func:`window_gradients` applies it to one window, for the documents and the API.
+:func:`local_gradients_reference` differentiates one window directly, term by term; the tests
+check that all agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Mapping, Optional, Sequence
 
 import sympy
 from sympy import Expr, Indexed, Symbol
 
 from ..layer import Index
-from ..layer import layout
-from ..progress import NULL, Progress
-from .model import Model, Window
+from .model import Window
 from .symbols import B, F, G, X, element, product, total
 
-LocalGradients = dict[Index, tuple[tuple[Indexed, Expr], ...]]
+LocalGradients = Mapping[Index, tuple[tuple[Indexed, Expr], ...]]  # {y: ((w, dO_y/dw), ...)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +52,11 @@ class Term:
 
 @dataclass(frozen=True)
 class Expansion:
-    """``dL/dw`` for one element ``w``, as the ordered list of its chain-rule terms."""
+    """``dL/dw`` for one element ``w``, as the ordered sequence of its chain-rule terms (one per
+    window that reads ``w``, in the order of the windows)."""
 
     element: Indexed
-    terms: tuple[Term, ...]
+    terms: Sequence[Term]
 
     @property
     def index(self) -> Index:
@@ -64,43 +66,6 @@ class Expansion:
     def expr(self) -> Expr:
         """The sum of the terms (0 when no output reads ``w``)."""
         return total(t.expr for t in self.terms)
-
-
-@dataclass(frozen=True)
-class Gradients:
-    """Everything the chain rule gives, before any closed form is known."""
-
-    local_filter: LocalGradients
-    local_input: LocalGradients
-    local_bias: LocalGradients
-    filter: dict[Index, Expansion]
-    input: dict[Index, Expansion]
-    bias: dict[Index, Expansion]
-
-
-PROGRESS_STEP = 512  # windows between progress reports
-
-
-def derive_gradients(model: Model, progress: Progress = NULL) -> Gradients:
-    """Differentiate every ``O`` element and assemble the expansions of dL/dF, dL/dX, dL/db."""
-    spec = model.spec
-    elements = {F: layout.elements(spec.f_shape), X: layout.elements(spec.x_shape), B: layout.bias_elements(spec)}
-    terms: dict[object, dict[Index, list[Term]]] = {base: {i: [] for i in idx} for base, idx in elements.items()}
-    local: dict[object, LocalGradients] = {F: {}, X: {}, B: {}}
-    progress.stage("differentiate", len(model.windows))
-    for n, window in enumerate(model.windows, 1):
-        y, derivatives = window.output, window_gradients(window)
-        by_base: dict[object, list] = {F: [], X: [], B: []}
-        for w, dw in derivatives:
-            by_base[w.base].append((w, dw))
-            terms[w.base][index_of(w)].append(Term(y, dw))
-        for base, pairs in by_base.items():
-            local[base][y] = tuple(pairs)
-        if n % PROGRESS_STEP == 0:
-            progress.advance(PROGRESS_STEP)
-    progress.advance(len(model.windows) % PROGRESS_STEP)
-    expansions = {base: {i: Expansion(element(base, i), tuple(ts)) for i, ts in t.items()} for base, t in terms.items()}
-    return Gradients(local[F], local[X], local[B] if spec.bias else {}, expansions[F], expansions[X], expansions[B])
 
 
 def window_gradients(window: Window) -> list[tuple[Indexed, Expr]]:
@@ -130,7 +95,7 @@ _NAMES = {base: str(base) for base in (X, F, G, B)}
 
 
 def _renaming(xs: list[Indexed], fs: list[Indexed], bias: Optional[Indexed]) -> dict[Symbol, Expr]:
-    x_sym, f_sym, beta = _generic_symbols(len(xs))
+    x_sym, f_sym, beta = generic_symbols(len(xs))
     rename = dict(zip(x_sym, xs)) | dict(zip(f_sym, fs))
     if bias is not None:
         rename[beta] = bias
@@ -144,23 +109,61 @@ def _renamed(expr: Expr, rename: dict[Symbol, Expr]) -> Expr:
     return hit if hit is not None else expr.xreplace(rename)
 
 
-@lru_cache(maxsize=None)
-def _generic_symbols(taps: int) -> tuple[tuple[Symbol, ...], tuple[Symbol, ...], Symbol]:
-    return (sympy.symbols(f"x:{taps}"), sympy.symbols(f"f:{taps}"), Symbol("beta"))
+def generic_symbols(taps: int) -> tuple[tuple[Symbol, ...], tuple[Symbol, ...], Symbol]:
+    """The generic window's symbols ``x0, ...``, ``f0, ...`` and ``beta`` (each the same object every time)."""
+    return tuple(_symbol("x", j) for j in range(taps)), tuple(_symbol("f", j) for j in range(taps)), _symbol("beta", None)
 
 
 @lru_cache(maxsize=None)
+def _symbol(name: str, j: Optional[int]) -> Symbol:
+    return Symbol(name if j is None else f"{name}{j}")
+
+
+def generic_terms(taps: int, bias: bool) -> tuple[Expr, ...]:
+    """The terms of the generic window ``[beta] + sum_j x_j f_j``: ``x_j f_j`` for ``j < taps``, then ``beta``."""
+    xs, fs, beta = generic_symbols(taps)
+    return tuple(_product(x, f) for x, f in zip(xs, fs)) + ((beta,) if bias else ())
+
+
+@lru_cache(maxsize=256)
 def generic_gradients(taps: int, bias: bool) -> tuple[tuple[Symbol, Expr], ...]:
     """``sympy.diff`` of the generic window ``[beta] + sum_j x_j f_j`` by each of its symbols.
+
+    By linearity the derivative of the window is the sum of the derivatives of its terms, and a
+    term without the symbol contributes 0; so the derivative by a symbol is the sum of SymPy's
+    derivatives of the window's terms that hold it (:func:`term_derivative`, each made once and
+    shared by every window shape that has the term). ``sympy.diff`` of the whole window by each
+    of its ``2J`` symbols would walk all ``J`` terms each time: minutes for a 1000-tap filter
+    whose borders give a thousand window shapes.
 
     Examples:
         >>> generic_gradients(2, False)
         ((x0, f0), (x1, f1), (f0, x0), (f1, x1))
     """
-    xs, fs, beta = _generic_symbols(taps)
-    window = sympy.Add(*(x * f for x, f in zip(xs, fs)), *((beta,) if bias else ()))
+    holding: dict[Symbol, list[Expr]] = {}
+    for term in generic_terms(taps, bias):
+        for s in held_symbols(term):
+            holding.setdefault(s, []).append(term)
+    xs, fs, beta = generic_symbols(taps)
     wrt = (*xs, *fs, *((beta,) if bias else ()))
-    return tuple((s, sympy.diff(window, s)) for s in wrt)
+    return tuple((s, sympy.Add(*(term_derivative(t, s) for t in holding[s]))) for s in wrt)
+
+
+@lru_cache(maxsize=None)
+def held_symbols(term: Expr) -> tuple[Symbol, ...]:
+    """The symbols a term of the generic window holds, in SymPy's order."""
+    return tuple(sorted(term.free_symbols, key=sympy.default_sort_key))
+
+
+@lru_cache(maxsize=None)
+def term_derivative(term: Expr, s: Symbol) -> Expr:
+    """``sympy.diff(term, s)`` for one term of a generic window, made once."""
+    return sympy.diff(term, s)
+
+
+@lru_cache(maxsize=None)
+def _product(x: Symbol, f: Symbol) -> Expr:
+    return x * f
 
 
 def local_gradients_reference(o: Expr) -> list[tuple[Indexed, Expr]]:

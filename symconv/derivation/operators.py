@@ -1,7 +1,8 @@
 """The operators the closed forms are built from, by their definitions, on object arrays of
 SymPy expressions (conv-gradients.md section 4): ``pad`` (a negative width crops), ``dilate``
 (``s-1`` zeros between neighbours), ``rot180`` (reverse every axis) and ``correlate`` (valid
-cross-correlation with a stride and a dilation). Documents show their results too.
+cross-correlation with a stride and a dilation), for ``forms.py``; ``index_operators.py``
+defines the same on integer index arrays, for the proof and the documents.
 """
 
 from __future__ import annotations

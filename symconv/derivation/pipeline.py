@@ -1,33 +1,33 @@
 """The driver: one line per stage, each stage taking the previous one's frozen value.
 
-    layer (ConvSpec) -> model -> gradients -> forms -> prove -> Derivation
+    layer (ConvSpec) -> budget -> model -> gradients -> closed forms -> proof -> Derivation
 """
 
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Union
 
 from ..errors import SpecError
-from ..layer import ConvSpec, show
+from ..layer import ConvSpec
 from ..progress import NULL, Progress
-from .forms import closed_forms
-from .gradients import derive_gradients
+from . import budget
+from .budget import DEFAULT_MAX_MEMORY
+from .expansions import Gradients, derive_gradients
+from .ids import Numbering
+from .index_forms import Closed
 from .model import build_model
 from .prove import METHOD, ProofReport, prove
 from .result import Derivation
-
-# The size guard. 64x64 with a 5x5 filter is 90,000 product terms (about 3 s and 400 MB
-# here); the default allows about three times that, which stays within seconds and 1 GB.
-DEFAULT_MAX_TERMS = 300_000
 
 
 def derive(
     input: object,
     filter: object = None,
     *,
-    max_terms: int | None = DEFAULT_MAX_TERMS,
+    max_memory: Union[int, str, None] = DEFAULT_MAX_MEMORY,
+    full: bool = False,
     progress: Progress = NULL,
     **options: object,
 ) -> Derivation:
@@ -37,9 +37,10 @@ def derive(
         input, filter: sizes such as ``"3x3"`` and ``"2x2"`` (or a :class:`ConvSpec`, alone).
         options: the other options of ``layer.OPTIONS`` (``stride``, ``dilation``, ``padding``,
             ``in_channels``, ``out_channels``, ``groups``, ``batch``, ``bias``), as the CLI's.
-        max_terms: a channel layer with more product terms than this is proven on its
-            representative (:func:`proven_on`); a layer still above it is refused before any
-            work (:class:`SpecError`); ``None``: no limit.
+        max_memory: the memory guard, in bytes or as text (``"2G"``); ``None``: no limit. A
+            channel layer estimated above it is proven on its representative (:func:`proven_on`);
+            a layer still above it is refused before any work (:class:`SpecError`).
+        full: the document will list every element (``symconv derive --full``): the guard counts it.
         progress: told each stage and its element count (see :mod:`symconv.progress`).
 
     Returns the :class:`Derivation`; check ``proof.holds`` before trusting it:
@@ -49,20 +50,26 @@ def derive(
         (4, 9)
     """
     layer = _layer(input, filter, options)
-    spec = proven_on(layer, max_terms)
-    check_size(spec, max_terms)  # before any work
+    spec, scope = proven_on(layer, budget.parse_bytes(max_memory), full)  # before any work
     with no_cycle_collection():
-        model = build_model(spec)  # Model: the windows of O_y
-        gradients = derive_gradients(model, progress)  # Gradients: SymPy derivatives, chain-rule sums
-        progress.stage("closed forms", 0)
-        closed = closed_forms(spec)  # ClosedForms: from the convolution definitions
-        proof = ProofReport(  # ProofReport: exact identity per element
-            METHOD,
-            prove("dL/dF", gradients.filter, closed.filter, spec.f_shape, progress),
-            prove("dL/dX", gradients.input, closed.input, spec.x_shape, progress),
-            prove("dL/db", gradients.bias, closed.bias, spec.b_shape or (0,), progress),
-        )
-    return Derivation(spec, model, gradients, closed, proof, layer)
+        ids = Numbering.of(spec)  # Numbering: one integer per element, shared by both sides
+        model = build_model(spec)  # Model: where the windows of O_y read
+        gradients = derive_gradients(model, ids, progress)  # Gradients: SymPy derivatives of each window shape, renamed
+        closed = Closed(spec, ids)  # Closed: the recipes' trees on index arrays
+        proof = prove_all(gradients, closed, progress)  # ProofReport: exact identity per element
+    return Derivation(spec, model, gradients, closed, proof, layer, scope)
+
+
+def prove_all(gradients: Gradients, closed: Closed, progress: Progress = NULL) -> ProofReport:
+    """Each gradient's chain-rule form against its closed form, one closed form built at a time."""
+    progress.stage("closed forms", 0)
+    forms = gradients.forms
+    return ProofReport(
+        METHOD,
+        prove("dL/dF", forms["F"], closed.filter(), progress),
+        prove("dL/dX", forms["X"], closed.input(), progress),
+        prove("dL/db", forms["b"], closed.bias(), progress),
+    )
 
 
 def _layer(input: object, filter: object, options: dict) -> ConvSpec:
@@ -74,28 +81,37 @@ def _layer(input: object, filter: object, options: dict) -> ConvSpec:
     return input
 
 
-def proven_on(layer: ConvSpec, max_terms: int | None) -> ConvSpec:
-    """The layer the proof is made on: ``layer``, or for a channel layer above ``max_terms``
-    its representative (at most 2 groups, 2 channels per group, 2 samples).
+def proven_on(layer: ConvSpec, max_memory: int | None, full: bool = False) -> tuple[ConvSpec, str]:
+    """The layer the proof is made on, and why when it is not ``layer``: ``layer`` if its estimate
+    is within ``max_memory``, else for a channel layer its representative (at most 2 groups,
+    2 channels per group, 2 samples); refused (:class:`SpecError`) if that is still above.
 
     Every identity of the layer is a sum over channel pairs and samples of per-pair identities
     in disjoint variables (each pair has its own F, each sample its own X and G); the
     representative's identities hold pair by pair for that reason, and every pair of the layer
     is one of its pairs with channels and samples renamed.
+
+    Examples:
+        >>> proven_on(ConvSpec.parse("8x8", "3x3", in_channels=64, out_channels=64), 2**24)[0].name
+        'conv2d_i8x8_f3x3_c2to2'
     """
-    if max_terms is not None and layer.product_terms > max_terms and layer.representative() != layer:
-        return layer.representative()
-    return layer
+    found = budget.estimate(layer, full).total
+    representative = layer.representative()
+    if max_memory is None or found <= max_memory or representative == layer:
+        budget.check(layer, max_memory, full)
+        return layer, ""
+    budget.check(representative, max_memory, full, f" even on its representative {representative.name}")
+    return representative, (f"the full layer would need an estimated {budget.show_bytes(found)}, "
+                            f"above the limit of {budget.show_bytes(max_memory)}")
 
 
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector while a derivation allocates its objects.
 
-    A large layer makes a million SymPy objects, none of them in a reference cycle; the
-    collector would traverse the growing heap again and again (about 40% of the time at
-    64x64 with 5x5). Reference counting still frees everything; the previous state is
-    restored afterwards.
+    The SymPy objects a derivation makes (a document's rows, the window shapes) are in no
+    reference cycle; the collector would traverse the growing heap again and again. Reference
+    counting still frees everything; the previous state is restored afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -104,20 +120,3 @@ def no_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def check_size(spec: ConvSpec, max_terms: int | None) -> None:
-    """Refuse a layer whose derivation would have more than ``max_terms`` product terms.
-
-    Examples:
-        >>> check_size(ConvSpec.parse("8x8", "3x3"), 100)
-        Traceback (most recent call last):
-        ...
-        symconv.errors.SpecError: --max-terms: input 8x8, filter 3x3 needs an estimated 324 product terms, above the limit of 100; raise it with --max-terms 324 (max_terms= in Python)
-    """
-    if max_terms is not None and spec.product_terms > max_terms:
-        raise SpecError(
-            "--max-terms",
-            f"input {show(spec.input)}, filter {show(spec.filter)} needs an estimated {spec.product_terms} product "
-            f"terms, above the limit of {max_terms}; raise it with --max-terms {spec.product_terms} (max_terms= in Python)",
-        )

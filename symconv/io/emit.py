@@ -5,7 +5,8 @@ way is refused); each file is then staged under a temporary name in its own fold
 staged files are renamed over their targets. A file being replaced is first kept under a
 backup name (a hard link), so a failure at any moment, a signal included, puts every
 previous file back and leaves no temporary file behind. Content is UTF-8 with ``\\n``
-line endings. Nothing here renders: callers hand over finished text.
+line endings (bytes are written as they are). Nothing here renders: callers hand over finished
+text (or, for the template cache, compiled code).
 
 ``option`` names where a path came from (``--out``, or the cache's ``SYMCONV_CACHE``), so a
 message says what the user can change.
@@ -51,7 +52,7 @@ def make_folder(folder: Path, option: str = "--out") -> None:
         raise OutputError(f"{option}: cannot create folder {folder}: {e.strerror}") from None
 
 
-def write_files_atomic(files: dict[Path, str], option: str = "--out") -> None:
+def write_files_atomic(files: dict[Path, str | bytes], option: str = "--out") -> None:
     """Stage every file under a temporary name in its own folder, then rename them all.
 
     Any failure (an exception or a signal turned into one) removes what this call staged and
@@ -61,8 +62,8 @@ def write_files_atomic(files: dict[Path, str], option: str = "--out") -> None:
     backups: list[tuple[str, Path]] = []
     renamed: list[Path] = []
     try:
-        for path, text in files.items():
-            staged.append((_stage(path, text, option), path))
+        for path, content in files.items():
+            staged.append((_stage(path, content, option), path))
         for tmp, path in staged:
             if path.exists():
                 backups.append((_backup(path), path))
@@ -82,14 +83,15 @@ def write_text_atomic(path: Path, text: str, option: str = "--out") -> None:
     write_files_atomic({path: text}, option)
 
 
-def _stage(path: Path, text: str, option: str) -> str:
+def _stage(path: Path, content: str | bytes, option: str) -> str:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise OutputError(f"{option}: cannot write in {path.parent}: {e.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        binary = isinstance(content, bytes)
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(content)
         os.chmod(tmp, 0o644)
     except BaseException as e:
         os.unlink(tmp)

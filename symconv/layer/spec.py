@@ -242,7 +242,7 @@ class ConvSpec:
         """Upper bound on all forward product terms, ``N * C_out * N_out * C_in/g * K``.
 
         Every term is one chain-rule term of dL/dF and one of dL/dX, so this measures the
-        work and memory of a derivation (the size guard compares it with ``--max-terms``).
+        work and memory of a derivation (the memory guard, ``derivation.budget``, counts it).
 
         Examples:
             >>> ConvSpec.parse("64x64", "5x5").product_terms

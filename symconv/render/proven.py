@@ -9,7 +9,7 @@ from . import printing as pr
 
 def require_proof(d: Derivation) -> None:
     """Raise :class:`ProofError` naming the first failed element (1-based) if any identity failed."""
-    for part in (d.proof.filter, d.proof.input):
+    for part in d.proof.parts:  # dL/dF, dL/dX and, with a bias, dL/db
         if part.failures:
             name = part.gradient.split("/d")[-1]
             first = pr.index_label(part.failures[0])

@@ -20,6 +20,14 @@ from . import mathml
 
 TEMPLATE_ENV = "SYMCONV_TEMPLATES"
 _MARKER = Path("kernel", "kernel.py.j2")  # a file every templates folder has
+_COMPILED: list[Optional[jinja2.BytecodeCache]] = [None]  # where compiled templates are kept, if anywhere
+
+
+def use_compiled_cache(cache: Optional[jinja2.BytecodeCache]) -> None:
+    """Keep compiled templates in ``cache`` between processes (``io.TemplateCache``, which does
+    the writing: rendering itself writes nothing); ``None``: compile them in every process."""
+    _COMPILED[0] = cache
+    _environment.cache_clear()
 
 
 def template_dirs() -> list[Path]:
@@ -45,6 +53,7 @@ def _environment(latex: bool, dirs: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        bytecode_cache=_COMPILED[0],
         **delimiters,
     )
     environment.filters.update(FILTERS)

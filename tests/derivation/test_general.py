@@ -148,7 +148,7 @@ def test_general_closed_form_at_concrete_sizes_is_the_concrete_closed_form(input
     d = symconv.derive(input_, filter_, **options)
     layer = Layer(d.spec.rank)
     values = values_of(d.spec)
-    for gradient, closed in (("dL/dX", d.closed.input), ("dL/dF", d.closed.filter)):
+    for gradient, closed in (("dL/dX", d.closed_input), ("dL/dF", d.closed_filter)):
         side = closed_side(layer, gradient, code_tree(layer, gradient)).sum
         for index in itertools.product(*(range(n) for n in closed.shape)):
             element = dict(zip(layer.element(gradient), map(sympy.Integer, index)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -19,13 +20,14 @@ import symconv.cli
 import symconv.derivation.forms
 import symconv.layer.spec
 import symconv.layer.axis
-import symconv.derivation.operators
-from symconv.layer import channels, layout
+from symconv.layer import layout
 from symconv import ConvSpec, SpecError
-from symconv.derivation.operators import correlate, dilate, pad, rot180
+from symconv.derivation.budget import estimate
 
 import reference as ref
+import wrong_forms
 from conftest import check_finite_differences
+from wrong_forms import break_forms
 
 RTOL = 1e-12
 ATOL = 1e-12
@@ -190,13 +192,7 @@ def test_dilated_gradient_has_s_times_o_minus_1_entries(monkeypatch):
     assert d.closed_input.shape == spec.x_shape
     _check_proof(d)
     _check_kernels(d, k, 21)
-
-    def dilate_after_every_element(a, step):  # the naive s*O
-        out = symconv.derivation.operators.zeros(tuple(s * n for s, n in zip(step, a.shape)))
-        out[tuple(slice(None, None, s) for s in step)] = a
-        return out
-
-    monkeypatch.setattr(symconv.derivation.forms, "dilate", dilate_after_every_element)
+    break_forms(monkeypatch, wrong_forms.DILATED_TO_S_TIMES_O)
     wrong = symconv.derive("9", "3", stride=3, padding="0:2", in_channels=2, out_channels=2, bias=True)
     assert wrong.closed_input.shape != spec.x_shape  # off by s - 1 = 2 on the high side
     assert wrong.closed_input.shape[-1] == 9 + 2
@@ -205,13 +201,7 @@ def test_dilated_gradient_has_s_times_o_minus_1_entries(monkeypatch):
 def test_proof_rejects_a_closed_form_with_extra_elements(monkeypatch):
     """6.2 seen by the proof: the naive s*O dilation gives dL/dX s - 1 extra high-side rows; the
     proof should not report that closed form as equal to the gradient."""
-
-    def dilate_after_every_element(a, step):
-        out = symconv.derivation.operators.zeros(tuple(s * n for s, n in zip(step, a.shape)))
-        out[tuple(slice(None, None, s) for s in step)] = a
-        return out
-
-    monkeypatch.setattr(symconv.derivation.forms, "dilate", dilate_after_every_element)
+    break_forms(monkeypatch, wrong_forms.DILATED_TO_S_TIMES_O)
     wrong = symconv.derive("9", "3", stride=3, padding="0:2", in_channels=2, out_channels=2)
     assert wrong.closed_input.shape == (2, 11)
     assert not wrong.proof.holds
@@ -260,24 +250,12 @@ def test_dilation_in_the_gradient_padding(monkeypatch):
     assert wrong.proof.filter.holds
 
 
-def _filter_gradient_unswapped(spec, x, g):
-    """dF with the forward stride as window stride and dilation as kernel dilation (not swapped)."""
-    return symconv.derivation.forms._stack({
-        (o, slot): symconv.derivation.forms._sum(
-            correlate(pad(x[n, layout.channel_read(spec, o, slot)], spec.grad_filter_padding), g[n, o],
-                      stride=spec.stride, dilation=spec.dilation)
-            for n in range(spec.n_batch)
-        )
-        for o, slot in np.ndindex(spec.c_out, spec.cg_in)
-    })
-
-
 def test_stride_and_dilation_swapped_in_filter_gradient(monkeypatch):
     """6.5: dF = corr(pad(X), G; window stride d, kernel dilation s); unswapped it must fail."""
     d, k = _layer("7x6", "3x2", stride="2x1", dilation="1x2", in_channels=2, out_channels=2)
     _check_proof(d)
     _check_kernels(d, k, 51)
-    monkeypatch.setattr(symconv.derivation.forms, "grad_filter", _filter_gradient_unswapped)
+    break_forms(monkeypatch, wrong_forms.UNSWAPPED)
     wrong = symconv.derive("7x6", "3x2", stride="2x1", dilation="1x2", in_channels=2, out_channels=2)
     assert wrong.proof.filter.failures
     assert wrong.proof.input.holds
@@ -292,23 +270,10 @@ def test_rotation_of_every_spatial_axis_only_in_grad_input(monkeypatch):
     X, F, G, _ = _check_kernels(d, k, 61)
     # The filter data is not symmetric, so a missing flip of either axis would show.
     assert not np.allclose(F, F[..., ::-1, :]) and not np.allclose(F, F[..., :, ::-1])
-    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a[::-1])  # first spatial axis only
+    break_forms(monkeypatch, wrong_forms.FIRST_AXIS_ROTATED)
     wrong = symconv.derive("5x4", "3x2", stride=2, padding="1:0x0:1", in_channels=2, out_channels=4, groups=2)
     assert wrong.proof.input.failures
     assert wrong.proof.filter.holds
-
-
-def _grad_input_plain_reshape(spec, f, g):
-    """dX with the filter reshaped (C_out, Cg_in, K) -> (C_in, Cg_out, K) without the per-group swap."""
-    ft = f.reshape((spec.c_in, spec.cg_out) + spec.filter)
-    return symconv.derivation.forms._stack({
-        (n, c): symconv.derivation.forms._sum(
-            correlate(pad(dilate(g[n, channels.input_group(c, spec.cg_in) * spec.cg_out + o], spec.stride), spec.grad_input_padding),
-                      rot180(ft[c, o]), stride=(1,) * spec.rank, dilation=spec.dilation)
-            for o in range(spec.cg_out)
-        )
-        for n, c in np.ndindex(spec.n_batch, spec.c_in)
-    })
 
 
 GROUPED = dict(stride=2, padding=1, in_channels=4, out_channels=6, groups=2, bias=True)
@@ -328,7 +293,7 @@ def test_groups_with_several_channels_per_group(monkeypatch):
     G2[:, 3:] += 1.0
     np.testing.assert_array_equal(k.grad_filter(X2, G)[:3], k.grad_filter(X, G)[:3])
     np.testing.assert_array_equal(k.grad_input(F, G2)[:, :2], k.grad_input(F, G)[:, :2])
-    monkeypatch.setattr(symconv.derivation.forms, "grad_input", _grad_input_plain_reshape)
+    break_forms(monkeypatch, wrong_forms.PLAIN_RESHAPE)
     wrong = symconv.derive("4x3", "2x2", **GROUPED)
     assert wrong.closed_input.shape == spec.x_shape  # right shape, wrong contents
     assert wrong.proof.input.failures
@@ -355,7 +320,7 @@ def test_depthwise(monkeypatch):
         Xo[:, c] = X[:, c]
         _close(k.grad_filter(Xo, G)[mine], k.grad_filter(X, G)[mine])
     # control for the groups test: with Cg_in = 1 the reshape needs no swap, the proof holds.
-    monkeypatch.setattr(symconv.derivation.forms, "grad_input", _grad_input_plain_reshape)
+    break_forms(monkeypatch, wrong_forms.PLAIN_RESHAPE)
     assert symconv.derive("5x4", "3x3", **kw).proof.holds
 
 
@@ -795,27 +760,31 @@ def test_representative_keeps_every_channel_relation():
 
 def test_large_channel_layer_is_proven_on_its_representative(tmp_path):
     d = symconv.derive("5x4", "2x2", stride=2, padding=1, in_channels=8, out_channels=12, groups=2, bias=True,
-                       max_terms=1000)
+                       max_memory="1M")
     assert d.representative and d.layer.c_in == 8 and d.spec == d.layer.representative()
     assert d.proof.holds and d.proof.input.total == 4 * 5 * 4  # the representative's 4 input channels
     scope = symconv.cli.report(d)[3]
     assert "representative conv2d_i5x4_f2x2_s2_p1_c4to4_g2_bias" in scope
+    assert re.search(r"; the full layer would need an estimated [\d.]+ MiB, above the limit of 1\.0 MiB\): ", scope)
     k = symconv.load_kernel(d)
     assert (k.IN_CHANNELS, k.OUT_CHANNELS, k.GROUPS) == (8, 12, 2)
     assert "on the representative layer" in k.__doc__
-    _check_kernels(symconv.derive(d.layer, max_terms=None), k, seed=11)  # the kernel of the full layer
+    _check_kernels(symconv.derive(d.layer, max_memory=None), k, seed=11)  # the kernel of the full layer
     written = symconv.write_entry(d, tmp_path)
     assert written.folder.name == d.layer.name
     assert "derives the representative of the layer" in written.latex.read_text(encoding="utf-8")
 
 
 def test_the_full_proof_agrees_with_the_representative_argument():
-    full = symconv.derive("4", "2", in_channels=6, out_channels=4, groups=2, batch=3, max_terms=None)
-    via = symconv.derive("4", "2", in_channels=6, out_channels=4, groups=2, batch=3, max_terms=100)
+    layer = ConvSpec.parse("4", "2", in_channels=6, out_channels=4, groups=2, batch=3)
+    between = (estimate(layer).total + estimate(layer.representative()).total) // 2  # admits only the representative
+    full = symconv.derive(layer, max_memory=None)
+    via = symconv.derive(layer, max_memory=between)
     assert full.proof.holds and not full.representative
     assert via.proof.holds and via.representative and via.spec.n_batch == 2 and via.spec.cg_in == 2
 
 
 def test_a_representative_still_too_large_is_refused():
-    with pytest.raises(SpecError, match="^--max-terms: input 64x64, filter 5x5"):
-        symconv.derive("64x64", "5x5", in_channels=4, out_channels=4, max_terms=100_000)
+    with pytest.raises(SpecError, match="^--input: 64x64 makes the output 60x60, so there are 360000 product terms "
+                                        r".* on its representative conv2d_i64x64_f5x5_c2to2 needs an estimated "):
+        symconv.derive("64x64", "5x5", in_channels=4, out_channels=4, max_memory="20M")

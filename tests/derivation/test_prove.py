@@ -5,19 +5,19 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import sympy
 
 import symconv
-import symconv.derivation.forms
-import symconv.derivation.pipeline
-import symconv.layer.spec
-import symconv.layer.axis
+import symconv.derivation.index_forms
 import symconv.derivation.prove as prove_mod
+import wrong_forms
 from symconv import ProofError
-from symconv.derivation.operators import correlate, tensor
+from symconv.derivation.bilinear import Bilinear
 from symconv.derivation.symbols import F, G, X
-from symconv.derivation.prove import identity_holds
+from symconv.derivation.polynomials import identity_holds
+from wrong_forms import break_forms
 
 # -- the proof holds over a grid ---------------------------------------------------
 ONE_D = [(str(i), str(k), {}) for i in range(1, 7) for k in range(1, i + 1)]
@@ -112,7 +112,7 @@ def test_closed_forms_are_the_tutorial_correlations():
 
 # -- the proof compares two independent things: broken closed forms must FAIL -------
 def test_unrotated_filter_fails_input_proof(monkeypatch):
-    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)
+    break_forms(monkeypatch, wrong_forms.NO_ROTATION)
     d = symconv.derive("3x3", "2x2")
     assert d.proof.input.failures
     assert not d.proof.input.holds
@@ -121,22 +121,20 @@ def test_unrotated_filter_fails_input_proof(monkeypatch):
     # dL/dX_11 would be G11 F22 instead of G11 F11
     assert (0, 0) in d.proof.input.failures
     assert d.proof.filter.holds  # dL/dF does not use the rotation
+    assert list(d.proof.input.failures) == _reference_failures(d, "X")
 
 
 def test_unrotated_filter_passes_when_rotation_is_irrelevant(monkeypatch):
     # control: a 1x1 filter equals its rotation, so the patched proof still holds
-    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)
+    break_forms(monkeypatch, wrong_forms.NO_ROTATION)
     assert symconv.derive("3x3", "1x1").proof.holds
 
 
 def test_undilated_gradient_padding_fails_input_proof(monkeypatch):
-    def wrong(k, d, lo, hi, r):  # K-1 instead of d(K-1)
-        return (k - 1 - lo, k - 1 - hi + r)
-
     spec_args = ("9", "3")
     kw = dict(stride=2, dilation=2)
     assert symconv.derive(*spec_args, **kw).proof.holds  # sanity: correct before the patch
-    monkeypatch.setattr(symconv.layer.axis, "grad_input_padding", wrong)
+    break_forms(monkeypatch, wrong_forms.UNDILATED_PADDING)
     d = symconv.derive(*spec_args, **kw)
     assert d.spec.grad_input_padding == ((2, 2),)
     assert d.proof.input.failures
@@ -144,15 +142,8 @@ def test_undilated_gradient_padding_fails_input_proof(monkeypatch):
     assert d.proof.filter.holds
 
 
-def _swapped_filter_forms(spec):
-    closed = symconv.derivation.forms.closed_forms(spec)
-    g = tensor(G, spec.output)
-    wrong = correlate(closed.x_padded, g, stride=spec.stride, dilation=spec.dilation)
-    return dataclasses.replace(closed, filter=wrong)
-
-
 def test_unswapped_stride_dilation_fails_filter_proof(monkeypatch):
-    monkeypatch.setattr(symconv.derivation.pipeline, "closed_forms", _swapped_filter_forms)
+    break_forms(monkeypatch, wrong_forms.UNSWAPPED)
     d = symconv.derive("7x7", "3x3", stride=2)
     assert d.closed_filter.shape == (3, 3)  # same shape, wrong contents
     assert d.proof.filter.failures
@@ -161,18 +152,26 @@ def test_unswapped_stride_dilation_fails_filter_proof(monkeypatch):
     assert d.proof.input.holds
     # dL/dF_11 = sum_y G[y] X[2y]; the unswapped form multiplies G[y] by X[y] instead
     assert (0, 0) in d.proof.filter.failures
+    assert list(d.proof.filter.failures) == _reference_failures(d, "F")
 
 
 def test_unswapped_stride_dilation_is_harmless_without_stride(monkeypatch):
     # control: stride 1, dilation 1 make the swap a no-op, so the patched pipeline still proves
-    monkeypatch.setattr(symconv.derivation.pipeline, "closed_forms", _swapped_filter_forms)
+    break_forms(monkeypatch, wrong_forms.UNSWAPPED)
     assert symconv.derive("4x4", "2x2").proof.holds
+
+
+def _reference_failures(d, name: str) -> list:
+    """The elements where SymPy's polynomials of the expansion and of the (equally broken) SymPy
+    closed form differ: the reference decision, on independently built expressions."""
+    expansions, closed = {"F": (d.expansion_filter, d.closed_filter), "X": (d.expansion_input, d.closed_input)}[name]
+    return [i for i, e in expansions.items() if not identity_holds(e.expr, closed[i])]
 
 
 # -- rendering refuses failed proofs -----------------------------------------------
 @pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])
 def test_render_raises_on_failed_input_proof(monkeypatch, render):
-    monkeypatch.setattr(symconv.derivation.forms, "rot180", lambda a: a)
+    break_forms(monkeypatch, wrong_forms.NO_ROTATION)
     d = symconv.derive("3x3", "2x2")
     with pytest.raises(ProofError) as info:
         render(d)
@@ -186,13 +185,29 @@ def test_render_raises_on_failed_input_proof(monkeypatch, render):
 
 @pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])
 def test_render_raises_on_failed_filter_proof(monkeypatch, render):
-    monkeypatch.setattr(symconv.derivation.pipeline, "closed_forms", _swapped_filter_forms)
+    break_forms(monkeypatch, wrong_forms.UNSWAPPED)
     d = symconv.derive("7x7", "3x3", stride=2)
     with pytest.raises(ProofError) as info:
         render(d)
     message = str(info.value)
     assert "dL/dF" in message
     assert "F_{" + symconv.render.printing.index_label(d.proof.filter.failures[0]) + "}" in message
+
+
+@pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])
+def test_render_raises_on_failed_bias_proof(monkeypatch, render):
+    monkeypatch.setattr(symconv.derivation.index_forms, "grad_bias", _bias_from_channel_0)
+    d = symconv.derive("4x4", "2x2", bias=True, out_channels=2)
+    assert d.proof.bias.failures == ((1,),) and d.proof.filter.holds and d.proof.input.holds
+    with pytest.raises(ProofError, match="dL/db: 1 of 2 identities failed, first at b_"):
+        render(d)
+
+
+def _bias_from_channel_0(spec, ids):
+    """dL/db[o] as the sum of G over output channel 0, for every o: right for o = 0 only."""
+    g = symconv.derivation.index_forms.tensors(spec, ids)["G"][:, :1]
+    o = np.repeat(np.arange(spec.c_out), g.size)
+    return Bilinear.of(spec.b_shape, o, np.zeros(o.size), np.tile(g.ravel(), spec.c_out), ids.count)
 
 
 @pytest.mark.parametrize("render", [symconv.render_latex, symconv.render_numpy], ids=["latex", "numpy"])
@@ -231,11 +246,14 @@ def test_identity_holds(derived, closed, expected):
 
 def test_prove_fails_every_element_of_a_closed_form_of_the_wrong_shape():
     d = symconv.derive("3", "2")
-    short = d.closed_input[:2]  # the closed form lacks X[2]
-    result = prove_mod.prove("dL/dX", d.expansion_input, short, (3,))
+    right = d.closed.input()
+    short = dataclasses.replace(right, shape=(2,))  # the closed form lacks X[2]
+    result = prove_mod.prove("dL/dX", d.gradients.forms["X"], short)
     assert result.failures == ((0,), (1,), (2,))
     assert result.total == 3 and result.proven == 0
     assert not result.holds
+    reference = prove_mod.prove_reference("dL/dX", d.expansion_input, d.closed_input[:2], (3,))
+    assert reference.failures == result.failures
 
 
 def test_crop_larger_than_the_real_input_eats_into_the_padding():

@@ -25,13 +25,15 @@ LAYERS = {
     "3d": ("4x5x6", "2x2x3", {}),
     "large": ("28x28", "5x5", {}),
     "channels": ("7x7", "3x3", {"stride": 2, "padding": 1, "in_channels": 4, "out_channels": 6, "groups": 2, "bias": True}),
-    "representative": ("32x32", "3x3", {"in_channels": 16, "out_channels": 32}),
+    "representative": ("32x32", "3x3", {"in_channels": 16, "out_channels": 32, "max_memory": "100M"}),
 }
 
 
 @pytest.fixture(scope="module")
 def derivations():
-    return {name: symconv.derive(i, f, **o) for name, (i, f, o) in LAYERS.items()}
+    derivations = {name: symconv.derive(i, f, **o) for name, (i, f, o) in LAYERS.items()}
+    assert derivations["representative"].representative
+    return derivations
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 from ...derivation import Derivation
 from ...derivation.general import GeneralProof
-from ...derivation.symbols import B, F, G, X
+from ...derivation.symbols import B, F, G, X, element
 from ...layer import ConvSpec
 from ...version import __version__
 from .. import printing as pr
@@ -170,7 +170,7 @@ def layer_section(d: Derivation, layout: Layout) -> LayerSection:
         options=layer_options(layer), plain=spec.is_plain, representative=d.representative,
         description=pr.latex_text(layer.describe()),
         x_name=names["X"], f_name=names["F"], g_name=names["O"], matrices=pack(items),
-        sizes=_output_sizes(spec), remainder=any(spec.remainder), max_columns=_max_columns(d),
+        sizes=_output_sizes(spec), remainder=any(spec.remainder), max_columns=_max_columns(d, layout),
     )
 
 
@@ -214,11 +214,16 @@ def proof_section(d: Derivation) -> ProofSection:
     return ProofSection(rows, d.proof.input.empty, sum(r.proven for r in rows))
 
 
-def _max_columns(d: Derivation) -> int:
+def _max_columns(d: Derivation, layout: Layout) -> int:
     """amsmath's MaxMatrixCols for this document: at least the widest matrix it shows (every operand,
-    the padded ones included), and amsmath's default of 10."""
+    the padded ones included) and amsmath's default of 10; at most 64 when long rows are elided
+    (they show at most MATRIX_LIMIT columns, and a million makes TeX build a million-column preamble)."""
     shown = (d.closed.x_padded, d.closed.g_padded, d.closed.g_dilated, d.closed.filter_rotated)
-    return max([10] + [max(a.shape) for a in shown] + [n + 2 for n in d.spec.input])
+    widest = max([10] + [max(a.shape) for a in shown] + [n + 2 for n in d.spec.input])
+    return widest if layout.full else min(widest, MAX_ELIDED_COLUMNS)
+
+
+MAX_ELIDED_COLUMNS = 64
 
 
 def _times(shape: tuple[int, ...]) -> str:
@@ -227,7 +232,7 @@ def _times(shape: tuple[int, ...]) -> str:
 
 def _forward_row(w, rank: int, layout: Layout) -> Row:
     terms = [pr.latex(B[w.bias], rank)] if w.bias is not None else []
-    terms += [pr.latex_product((X[i], F[k]), rank) for k, i in zip(w.taps, w.positions)]
+    terms += [pr.latex_product((element(X, i), element(F, k)), rank) for k, i in zip(w.taps, w.positions)]
     return Row(lhs=pr.element_label("O", w.output, rank), lines=chunks(layout.terms(terms), FORWARD_TERMS_PER_LINE))
 
 

@@ -18,7 +18,6 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ...derivation import Derivation
-from ...derivation.operators import pad
 from ...derivation.symbols import F, G, X
 from ...layer import Index
 from .. import printing as pr
@@ -100,7 +99,7 @@ def pictures(d: Derivation) -> Pictures:
 def forward_picture(d: Derivation) -> Picture:
     """Padded X with the window of the first output marked, beside F."""
     spec = d.spec
-    x = pad(first_slice(X, spec.x_shape, spec.rank), spec.padding)
+    x = first_slice(X, spec.x_shape, spec.rank, spec.padding)
     f = first_slice(F, spec.f_shape, spec.rank)
     marks = window(spec.filter, (0,) * spec.rank, spec.dilation)
     title = r"\operatorname{pad}(X)" if spec.padded else "X"
