@@ -73,6 +73,10 @@ API = [
     (lambda d: symconv.derive("3x3", "2x2", bias="no"), "--bias: 'no' is not allowed"),
     (lambda d: symconv.derive(d.spec, "5x5", stride=3), "derive: a ConvSpec holds the whole layer"),
     (lambda d: symconv.derive("3x3", "2x2", colour=1), "colour: not a layer option"),
+    (lambda d: symconv.derive("3x3", "2x2", progress=None), "progress: NoneType is not a symconv.progress"),
+    (lambda d: symconv.derive("3x3", "2x2", full="yes"), "--full: 'yes' is not allowed"),
+    (lambda d: symconv.derive("3x3", "2x2", max_memory="5"), "--max-memory: '5' is not a memory size"),
+    (lambda d: symconv.derive("3x3", "2x2", max_memory=-1), "--max-memory: -1 is not a memory size"),
 ]
 
 

@@ -49,6 +49,7 @@ def derive(
         >>> d.proof.filter.proven, d.proof.input.proven
         (4, 9)
     """
+    _check_arguments(full, progress)
     layer = _layer(input, filter, options)
     spec, scope = proven_on(layer, budget.parse_bytes(max_memory), full)  # before any work
     with no_cycle_collection():
@@ -58,6 +59,15 @@ def derive(
         closed = Closed(spec, ids)  # Closed: the recipes' trees on index arrays
         proof = prove_all(gradients, closed, progress)  # ProofReport: exact identity per element
     return Derivation(spec, model, gradients, closed, proof, layer, scope)
+
+
+def _check_arguments(full: object, progress: object) -> None:
+    """Refuse, as :class:`SpecError`, what would otherwise fail as Python's own error mid-run."""
+    if not isinstance(full, bool):
+        raise SpecError("--full", f"{full!r} is not allowed; full is on (True) or off (False)")
+    if not isinstance(progress, Progress):
+        raise SpecError("progress", f"{type(progress).__name__} is not a symconv.progress.Progress "
+                                    "(pass progress.NULL for none)")
 
 
 def prove_all(gradients: Gradients, closed: Closed, progress: Progress = NULL) -> ProofReport:
