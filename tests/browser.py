@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -26,7 +27,8 @@ class Browser:
     """One Chromium process with a fresh profile; ``open`` loads a page and waits for it."""
 
     def __init__(self, chromium: str, width: int = 1000, height: int = 1400):
-        self.profile = tempfile.TemporaryDirectory()
+        # Chromium's helper processes may still write the profile for a moment after it exits.
+        self.profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
         reads, self._write = os.pipe()
         self._read, writes = os.pipe()
         # Chromium reads fd 3 and writes fd 4: move the child's ends above them first, so no dup2 clobbers.
@@ -66,10 +68,23 @@ class Browser:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def open(self, page: Path) -> None:
-        self.call("Page.navigate", session=True, url=page.resolve().as_uri())
-        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
-            self.events.append(self._next())
+    def open(self, page: Path, timeout: float = 60.0) -> None:
+        """Load ``page`` and wait until it is parsed, loaded and its fonts are ready.
+
+        The events start afresh, so :meth:`requested_urls` lists this page's requests. A load
+        event alone is not enough: one for the start page (about:blank) can arrive late on a busy
+        machine, so the wait also asks the page itself for its URL and its ready state.
+        """
+        uri = page.resolve().as_uri()
+        self.events = []
+        self.call("Page.navigate", session=True, url=uri)
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(f"document.URL === {json.dumps(uri)} && document.readyState === 'complete'"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{uri} did not load within {timeout} s")
+            time.sleep(0.05)
+        self.call("Runtime.evaluate", session=True, expression="document.fonts.ready.then(() => true)",
+                  awaitPromise=True, returnByValue=True)
 
     def evaluate(self, expression: str):
         return self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)["result"]["value"]
@@ -83,7 +98,11 @@ class Browser:
         return target
 
     def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
+        try:  # a clean exit lets Chromium's helpers finish with the profile before it is removed
+            self.call("Browser.close")
+            self.process.wait(timeout=10)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
         os.close(self._write), os.close(self._read)
         self.profile.cleanup()
