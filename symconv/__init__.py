@@ -5,6 +5,7 @@ The package is laid out as its flow (see the README's architecture section)::
     layer/       ConvSpec, the table of layer options, every index formula once
     derivation/  symbols -> model -> gradients -> closed forms (recipes) -> proofs -> Derivation
     render/      Derivation -> text (LaTeX documents, NumPy kernels; strategies)
+    verify/      kernel text -> its code run on SymPy symbols, against the closed forms
     io/          text -> files (atomic writes, PDF builds, importing kernels)
     chain/       symconv chain: parse -> evaluate -> text | LaTeX
     api.py       the public functions, composing the stages; cli.py the command over them
@@ -24,7 +25,7 @@ from .version import __version__
 # command can set up its signal handling before SymPy and NumPy load (see launch.py).
 _HOMES = {
     "Written": "api", "load_kernel": "api", "render_latex": "api", "render_html": "api", "render_notebook": "api",
-    "render_numpy": "api", "write_entry": "api",
+    "render_numpy": "api", "write_entry": "api", "prove_kernel": "api", "KernelProof": "verify",
     "Derivation": "derivation", "derive": "derivation", "ConvSpec": "layer", "STRATEGIES": "render",
     "ChainError": "errors", "KernelError": "errors", "OutputError": "errors", "ProofError": "errors",
     "SpecError": "errors", "SymconvError": "errors",

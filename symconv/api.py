@@ -17,11 +17,13 @@ from typing import Union
 
 from .derivation import Derivation
 from .derivation.general import prove_general
-from .errors import SpecError
+from .errors import ProofError, SpecError
 from .io import emit, kernels
 from .layer import names
 from .render import kernel_module, render_document, render_html as _render_html, render_kernel_tests
 from .render import render_notebook as _render_notebook
+from .verify import KernelProof
+from .verify import prove_kernel as _prove_kernel
 
 
 def _require(d: object, function: str) -> Derivation:
@@ -96,6 +98,7 @@ class Written:
     kernel: Path
     tests: Path
     strategy: str
+    kernel_proof: KernelProof | None = None
     html: Path | None = None
     notebook: Path | None = None
 
@@ -125,14 +128,35 @@ def write_entry(
     document, kernel, tests = (Path(out) / name / f for f in names.entry_files(name, lang))
     _, page, book = (Path(out) / name / f for f in names.document_files(name, lang))
     module = kernel_module(d, strategy)
+    proof = _checked_kernel(d, module.strategy, module.text)
     files = {document: render_latex(d, lang, full, general), kernel: module.text, tests: render_kernel_tests(d)}
     if html:
         files[page] = render_html(d, lang, full, general)
     if notebook:
         files[book] = render_notebook(d, lang, full, general)
     emit.write_files(files)
-    return Written(document.parent, document, kernel, tests, module.strategy, page if html else None,
+    return Written(document.parent, document, kernel, tests, module.strategy, proof, page if html else None,
                    book if notebook else None)
+
+
+def prove_kernel(d: Derivation, strategy: str | None = None) -> KernelProof:
+    """Run the code of ``d``'s kernel module (laid out by ``strategy``, ``None``: chosen per layer)
+    on SymPy symbols and compare every output with the forward model and the closed forms,
+    exactly; a layer above a few thousand product terms runs the same strategy's kernel of a
+    smaller layer with the same filter, stride, dilation, padding and channels (``layer``
+    of the result names it), or, when even that is too large, says so (``skipped``). Check
+    ``holds``; ``symconv derive`` refuses to write a kernel whose code differs."""
+    module = kernel_module(_require(d, "prove_kernel"), strategy)
+    return _prove_kernel(d, module.strategy, module.text)
+
+
+def _checked_kernel(d: Derivation, strategy: str, text: str) -> KernelProof:
+    """The kernel's proof on symbols; a failed one is a ProofError, before anything is written."""
+    proof = _prove_kernel(d, strategy, text)
+    if not proof.holds and not proof.skipped:
+        raise ProofError(f"the {strategy} kernel's code, run on SymPy symbols, differs from the closed forms: "
+                         f"{proof.failures[0] if proof.failures else 'no body ran'}; nothing was written")
+    return proof
 
 
 def load_kernel(source: Union[Derivation, str, os.PathLike], strategy: str | None = None) -> ModuleType:

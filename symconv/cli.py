@@ -174,8 +174,19 @@ def report(d: Derivation, written: Written | None = None, forced: bool = False) 
     if written is None:
         return lines
     how = "given by --strategy" if forced else "chosen for this layer; the kernel's docstring says why"
-    lines.append(f"kernel: {written.strategy} strategy ({how})")
+    tile = f" {written.kernel_proof.tile.name}" if written.kernel_proof and written.kernel_proof.tile else ""
+    lines.append(f"kernel: {written.strategy} strategy{tile} ({how});")
+    lines.append(f"        {_kernel_proof(written.kernel_proof)}")
     return lines + [("wrote:  " if i == 0 else "        ") + str(path) for i, path in enumerate(written.paths)]
+
+
+def _kernel_proof(proof) -> str:
+    if proof.skipped:
+        return f"its code was not run on symbols: {proof.skipped}"
+    where = f" on the smaller layer {proof.layer}" if proof.smaller else ""
+    tile = "its tile identity is proven exactly and " if proof.tile else ""
+    return (f"{tile}its code, run on SymPy symbols{where}, equals the closed forms exactly "
+            f"({proof.elements} elements of {len(proof.paths)} code paths)")
 
 
 def _proven(part) -> str:

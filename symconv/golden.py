@@ -37,6 +37,9 @@ GOLDEN_SPECS: tuple[tuple[str, str, dict, str | None], ...] = (
     ("11x10", "3x2", {"stride": "3x2", "dilation": "2x1", "padding": "2:0x0:1"}, "rowgemm"),
     ("7x6", "2x3", {"stride": "3x1", "dilation": "2x1", "padding": "1:0x0:1", "in_channels": 4, "out_channels": 4,
                     "groups": 2, "bias": True}, "taps"),
+    # winograd applies to 3x3 stride-1 layers only: partial edge tiles, asymmetric padding, groups, bias
+    ("11x9", "3x3", {"padding": "3:0x1:2", "in_channels": 4, "out_channels": 4, "groups": 2, "bias": True},
+     "winograd"),
 )
 
 

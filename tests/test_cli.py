@@ -21,7 +21,9 @@ def test_main_job_prints_report_and_writes_both_files(runner, tmp_path):
     assert lines[2] == ("proven: dL/dF 4 of 4, dL/dX 9 of 9 identities; exact (every integer coefficient of "
                         "expansion - closed form is 0)")
     assert lines[3] == "        for every element, one sample (samples are independent)"
-    assert lines[4] == "kernel: matrix strategy (chosen for this layer; the kernel's docstring says why)"
+    assert lines[4] == "kernel: matrix strategy (chosen for this layer; the kernel's docstring says why);"
+    assert lines[5] == ("        its code, run on SymPy symbols, equals the closed forms exactly "
+                        "(30 elements of 5 code paths)")
     folder = tmp_path / "out" / "conv2d_i3x3_f2x2"
     assert sorted(p.name for p in folder.iterdir()) == [
         "conv2d_i3x3_f2x2.py", "conv2d_i3x3_f2x2.tex", "test_conv2d_i3x3_f2x2.py",

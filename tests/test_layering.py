@@ -1,6 +1,6 @@
 """The layout shows the flow: a module's folder says what it may import, and imports run one way.
 
-    layer <- derivation <- {render, check} <- {chain, api} <- cli        io uses only errors
+    layer <- derivation <- {render, check} <- verify <- {chain, api} <- cli        io uses only errors
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ ALLOWED = {
     "io": BASE,
     "chain": BASE | {"render"},
     "check": BASE | {"layer", "derivation"},
-    "api": BASE | {"layer", "derivation", "render", "io", "check"},
+    "verify": BASE | {"layer", "derivation", "render"},
+    "api": BASE | {"layer", "derivation", "render", "io", "check", "verify"},
     "golden": BASE | {"api", "derivation", "io"},
     "cli": BASE | {"api", "layer", "derivation", "render", "io", "chain", "check"},
     "launch": {"cli"},  # the entry point: it imports the command only after its signal set-up

@@ -72,11 +72,9 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """
     X = _batched(X, "X", INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
     if not (np.isfinite(X).all() and np.isfinite(F).all()):
-        return _forward_taps(Xp, F)
-    T = _band(F, FORWARD_BAND, np.result_type(X, F))
-    return _rows(Xp, T, FORWARD_BLOCK)
+        return _forward_taps(X, F)
+    return _forward(X, F)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -95,12 +93,7 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"X and G must have the same leading (batch) axes; got {X.shape[:-RANK]} and {G.shape[:-RANK]}"
         )
-    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
-    shape, flat, taps = FORWARD_BAND
-    R = _row_blocks(Xp, shape[0], FORWARD_BLOCK)
-    C = R.reshape(-1, shape[0] * shape[1]).T @ G.reshape(-1, shape[2] * shape[3])  # T's layout
-    dF = np.bincount(taps, weights=C.reshape(-1)[flat], minlength=FILTER_SHAPE[0] * FILTER_SHAPE[1])
-    return dF.astype(C.dtype).reshape(FILTER_SHAPE)
+    return _grad_filter(X, G)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -115,10 +108,35 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)
+    if not (np.isfinite(G).all() and np.isfinite(F).all()):
+        return _grad_input_taps(F, G)
+    return _grad_input(F, G)
+
+
+# The computations, on arrays the public functions above have checked. They only add and
+# multiply the arrays' elements, so symconv runs them on arrays of SymPy symbols too, to
+# prove that this code equals the closed forms exactly.
+
+
+def _forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
+    T = _band(F, FORWARD_BAND, np.result_type(X, F))
+    return _rows(Xp, T, FORWARD_BLOCK)
+
+
+def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
+    shape, flat, taps = FORWARD_BAND
+    R = _row_blocks(Xp, shape[0], FORWARD_BLOCK)
+    C = R.reshape(-1, shape[0] * shape[1]).T @ G.reshape(-1, shape[2] * shape[3])  # T's layout
+    dF = np.zeros(FILTER_SHAPE[0] * FILTER_SHAPE[1], dtype=C.dtype)
+    np.add.at(dF, taps, C.reshape(-1)[flat])
+    return dF.reshape(FILTER_SHAPE)
+
+
+def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     Gp = np.zeros(G.shape[:-RANK] + (15, 11), dtype=np.result_type(F, G))
     Gp[..., 2:9:3, 1:10:2] = G[..., 0:3, 0:5]
-    if not (np.isfinite(G).all() and np.isfinite(F).all()):
-        return _grad_input_taps(F, Gp)
     T = _band(F, INPUT_BAND, Gp.dtype)
     return _rows(Gp, T, INPUT_BLOCK)
 
@@ -170,9 +188,10 @@ def _rows(A: np.ndarray, T: np.ndarray, block: tuple[int, int, int, int]) -> np.
     return out.reshape(A.shape[:-2] + (block[3], out_width))
 
 
-def _forward_taps(Xp: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """forward by the taps code path (X or F not all finite): Xp is X padded."""
-    O = np.zeros(Xp.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(Xp, F))
+def _forward_taps(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """forward by the taps code path (X or F not all finite)."""
+    Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
+    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
     O += F[0, 0] * Xp[..., 0:7:3, 0:9:2]
     O += F[0, 1] * Xp[..., 0:7:3, 1:10:2]
     O += F[1, 0] * Xp[..., 2:9:3, 0:9:2]
@@ -182,9 +201,11 @@ def _forward_taps(Xp: np.ndarray, F: np.ndarray) -> np.ndarray:
     return O
 
 
-def _grad_input_taps(F: np.ndarray, Gp: np.ndarray) -> np.ndarray:
-    """grad_input by the taps code path (G or F not all finite): Gp is G dilated and padded."""
-    dX = np.zeros(Gp.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
+def _grad_input_taps(F: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """grad_input by the taps code path (G or F not all finite)."""
+    Gp = np.zeros(G.shape[:-RANK] + (15, 11), dtype=np.result_type(F, G))
+    Gp[..., 2:9:3, 1:10:2] = G[..., 0:3, 0:5]
+    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
     dX += F[2, 1] * Gp[..., 0:11, 0:10]
     dX += F[2, 0] * Gp[..., 0:11, 1:11]
     dX += F[1, 1] * Gp[..., 2:13, 0:10]

@@ -65,8 +65,7 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     F = _exact(F, "F", FILTER_SHAPE)
     if not (np.isfinite(X).all() and np.isfinite(F).all()):
         return _forward_taps(X, F)
-    O = X.reshape(-1, INPUT_SIZE) @ _toeplitz(F, np.result_type(X, F))
-    return O.reshape(X.shape[:-RANK] + OUTPUT_SHAPE)
+    return _forward(X, F)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -85,9 +84,7 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"X and G must have the same leading (batch) axes; got {X.shape[:-RANK]} and {G.shape[:-RANK]}"
         )
-    C = G.reshape(-1, OUTPUT_SIZE).T @ X.reshape(-1, INPUT_SIZE)  # C[y, i] = sum over batch of G[y] X[i]
-    dF = np.bincount(PAIR_TAP, weights=C[PAIR_OUTPUT, PAIR_INPUT], minlength=TAPS)
-    return dF.astype(C.dtype).reshape(FILTER_SHAPE)
+    return _grad_filter(X, G)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -106,9 +103,28 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)
     if not (np.isfinite(G).all() and np.isfinite(F).all()):
-        Gp = np.zeros(G.shape[:-RANK] + (4, 4), dtype=np.result_type(F, G))
-        Gp[..., 1:3, 1:3] = G[..., 0:2, 0:2]
-        return _grad_input_taps(F, Gp)
+        return _grad_input_taps(F, G)
+    return _grad_input(F, G)
+
+
+# The computations, on arrays the public functions above have checked. They only add and
+# multiply the arrays' elements, so symconv runs them on arrays of SymPy symbols too, to
+# prove that this code equals the closed forms exactly.
+
+
+def _forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    O = X.reshape(-1, INPUT_SIZE) @ _toeplitz(F, np.result_type(X, F))
+    return O.reshape(X.shape[:-RANK] + OUTPUT_SHAPE)
+
+
+def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    C = G.reshape(-1, OUTPUT_SIZE).T @ X.reshape(-1, INPUT_SIZE)  # C[y, i] = sum over batch of G[y] X[i]
+    dF = np.zeros(TAPS, dtype=C.dtype)
+    np.add.at(dF, PAIR_TAP, C[PAIR_OUTPUT, PAIR_INPUT])
+    return dF.reshape(FILTER_SHAPE)
+
+
+def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     dX = G.reshape(-1, OUTPUT_SIZE) @ _toeplitz(F, np.result_type(F, G)).T
     return dX.reshape(G.shape[:-RANK] + INPUT_SHAPE)
 
@@ -135,19 +151,21 @@ def _toeplitz(F: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return M
 
 
-def _forward_taps(Xp: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """forward by the taps code path (X or F not all finite): Xp is X padded."""
-    O = np.zeros(Xp.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(Xp, F))
-    O += F[0, 0] * Xp[..., 0:2, 0:2]
-    O += F[0, 1] * Xp[..., 0:2, 1:3]
-    O += F[1, 0] * Xp[..., 1:3, 0:2]
-    O += F[1, 1] * Xp[..., 1:3, 1:3]
+def _forward_taps(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """forward by the taps code path (X or F not all finite)."""
+    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
+    O += F[0, 0] * X[..., 0:2, 0:2]
+    O += F[0, 1] * X[..., 0:2, 1:3]
+    O += F[1, 0] * X[..., 1:3, 0:2]
+    O += F[1, 1] * X[..., 1:3, 1:3]
     return O
 
 
-def _grad_input_taps(F: np.ndarray, Gp: np.ndarray) -> np.ndarray:
-    """grad_input by the taps code path (G or F not all finite): Gp is G dilated and padded."""
-    dX = np.zeros(Gp.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
+def _grad_input_taps(F: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """grad_input by the taps code path (G or F not all finite)."""
+    Gp = np.zeros(G.shape[:-RANK] + (4, 4), dtype=np.result_type(F, G))
+    Gp[..., 1:3, 1:3] = G[..., 0:2, 0:2]
+    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
     dX += F[1, 1] * Gp[..., 0:3, 0:3]
     dX += F[1, 0] * Gp[..., 0:3, 1:4]
     dX += F[0, 1] * Gp[..., 1:4, 0:3]

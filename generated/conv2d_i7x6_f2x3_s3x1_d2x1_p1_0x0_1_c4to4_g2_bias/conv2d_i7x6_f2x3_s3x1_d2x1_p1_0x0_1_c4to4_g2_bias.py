@@ -60,21 +60,9 @@ def forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None = None) -> np.nda
     """
     X = _batch_first(X, "X", (IN_CHANNELS,) + INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
-    Xg = Xp.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + Xp.shape[2:])
-    Fg = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)
-    O = np.zeros((X.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:4:3, 0:5], Fg[..., 0, 0])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:4:3, 1:6], Fg[..., 0, 1])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:4:3, 2:7], Fg[..., 0, 2])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:6:3, 0:5], Fg[..., 1, 0])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:6:3, 1:6], Fg[..., 1, 1])
-    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:6:3, 2:7], Fg[..., 1, 2])
-    O = O.reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
     if b is not None:
         b = _exact(b, "b", (OUT_CHANNELS,))
-        O = O + b.reshape((OUT_CHANNELS,) + (1,) * RANK)
-    return O
+    return _forward(X, F, b)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -91,17 +79,7 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     if X.shape[0] != G.shape[0]:
         raise ValueError(f"X and G must have the same batch size; got {X.shape[0]} and {G.shape[0]}")
-    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
-    Xg = Xp.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + Xp.shape[2:])
-    Gg = G.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE)
-    dF = np.zeros((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE, dtype=np.result_type(X, G))
-    dF[..., 0, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:4:3, 0:5], Gg)
-    dF[..., 0, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:4:3, 1:6], Gg)
-    dF[..., 0, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:4:3, 2:7], Gg)
-    dF[..., 1, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:6:3, 0:5], Gg)
-    dF[..., 1, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:6:3, 1:6], Gg)
-    dF[..., 1, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:6:3, 2:7], Gg)
-    return dF.reshape(FILTER_SHAPE)
+    return _grad_filter(X, G)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -116,6 +94,59 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
+    return _grad_input(F, G)
+
+
+def grad_bias(G: np.ndarray) -> np.ndarray:
+    """dL/db[o] = sum over n and y of G[n, o, y].
+
+    Args:
+        G: dL/dO, shape (N, 4, 2, 5).
+
+    Returns:
+        dL/db, shape (4,).
+    """
+    G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
+    return _grad_bias(G)
+
+
+# The computations, on arrays the public functions above have checked. They only add and
+# multiply the arrays' elements, so symconv runs them on arrays of SymPy symbols too, to
+# prove that this code equals the closed forms exactly.
+
+
+def _forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
+    Xg = Xp.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + Xp.shape[2:])
+    Fg = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)
+    O = np.zeros((X.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE, dtype=np.result_type(X, F))
+    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:4:3, 0:5], Fg[..., 0, 0])
+    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:4:3, 1:6], Fg[..., 0, 1])
+    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 0:4:3, 2:7], Fg[..., 0, 2])
+    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:6:3, 0:5], Fg[..., 1, 0])
+    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:6:3, 1:6], Fg[..., 1, 1])
+    O += np.einsum("ngcxy,goc->ngoxy", Xg[..., 2:6:3, 2:7], Fg[..., 1, 2])
+    O = O.reshape((X.shape[0], OUT_CHANNELS) + OUTPUT_SHAPE)
+    if b is not None:
+        O = O + b.reshape((OUT_CHANNELS,) + (1,) * RANK)
+    return O
+
+
+def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    Xp = np.pad(X, ((0, 0), (0, 0)) + PADDING)
+    Xg = Xp.reshape((X.shape[0], GROUPS, IN_CHANNELS // GROUPS) + Xp.shape[2:])
+    Gg = G.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + OUTPUT_SHAPE)
+    dF = np.zeros((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE, dtype=np.result_type(X, G))
+    dF[..., 0, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:4:3, 0:5], Gg)
+    dF[..., 0, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:4:3, 1:6], Gg)
+    dF[..., 0, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 0:4:3, 2:7], Gg)
+    dF[..., 1, 0] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:6:3, 0:5], Gg)
+    dF[..., 1, 1] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:6:3, 1:6], Gg)
+    dF[..., 1, 2] = np.einsum("ngcxy,ngoxy->goc", Xg[..., 2:6:3, 2:7], Gg)
+    return dF.reshape(FILTER_SHAPE)
+
+
+def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     Gp = np.zeros((G.shape[0], OUT_CHANNELS) + (9, 8), dtype=np.result_type(F, G))
     Gp[..., 1:5:3, 2:7] = G[..., 0:2, 0:5]
     Gg = Gp.reshape((G.shape[0], GROUPS, OUT_CHANNELS // GROUPS) + (9, 8))
@@ -130,16 +161,7 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     return dX.reshape((G.shape[0], IN_CHANNELS) + INPUT_SHAPE)
 
 
-def grad_bias(G: np.ndarray) -> np.ndarray:
-    """dL/db[o] = sum over n and y of G[n, o, y].
-
-    Args:
-        G: dL/dO, shape (N, 4, 2, 5).
-
-    Returns:
-        dL/db, shape (4,).
-    """
-    G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
+def _grad_bias(G: np.ndarray) -> np.ndarray:
     return G.sum(axis=(0,) + tuple(range(2, 2 + RANK)))
 
 

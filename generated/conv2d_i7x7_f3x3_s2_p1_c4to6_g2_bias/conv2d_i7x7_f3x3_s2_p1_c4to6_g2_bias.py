@@ -75,13 +75,9 @@ def forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None = None) -> np.nda
     """
     X = _batch_first(X, "X", (IN_CHANNELS,) + INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    cols = _columns(X, np.result_type(X, F))
-    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
-    O = np.matmul(Fg, cols).reshape((OUT_CHANNELS, X.shape[0]) + OUTPUT_SHAPE)
     if b is not None:
         b = _exact(b, "b", (OUT_CHANNELS,))
-        O = O + b.reshape((OUT_CHANNELS,) + (1,) * (1 + RANK))
-    return O.swapaxes(0, 1)
+    return _forward(X, F, b)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -98,9 +94,7 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
     if X.shape[0] != G.shape[0]:
         raise ValueError(f"X and G must have the same batch size; got {X.shape[0]} and {G.shape[0]}")
-    cols = _columns(X, np.result_type(X, G))
-    dF = np.matmul(cols, _channels_first(G).swapaxes(1, 2))
-    return np.ascontiguousarray(dF.swapaxes(1, 2)).reshape(FILTER_SHAPE)
+    return _grad_filter(X, G)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -118,6 +112,43 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
+    return _grad_input(F, G)
+
+
+def grad_bias(G: np.ndarray) -> np.ndarray:
+    """dL/db[o] = sum over n and y of G[n, o, y].
+
+    Args:
+        G: dL/dO, shape (N, 6, 4, 4).
+
+    Returns:
+        dL/db, shape (6,).
+    """
+    G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
+    return _grad_bias(G)
+
+
+# The computations, on arrays the public functions above have checked. They only add and
+# multiply the arrays' elements, so symconv runs them on arrays of SymPy symbols too, to
+# prove that this code equals the closed forms exactly.
+
+
+def _forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    cols = _columns(X, np.result_type(X, F))
+    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
+    O = np.matmul(Fg, cols).reshape((OUT_CHANNELS, X.shape[0]) + OUTPUT_SHAPE)
+    if b is not None:
+        O = O + b.reshape((OUT_CHANNELS,) + (1,) * (1 + RANK))
+    return O.swapaxes(0, 1)
+
+
+def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    cols = _columns(X, np.result_type(X, G))
+    dF = np.matmul(cols, _channels_first(G).swapaxes(1, 2))
+    return np.ascontiguousarray(dF.swapaxes(1, 2)).reshape(FILTER_SHAPE)
+
+
+def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
     cols = np.matmul(Fg.swapaxes(1, 2), _channels_first(G))
     cols = cols.reshape((IN_CHANNELS,) + KERNEL_SHAPE + (G.shape[0],) + OUTPUT_SHAPE)
@@ -134,16 +165,7 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     return dXp[..., 1:8, 1:8].swapaxes(0, 1)
 
 
-def grad_bias(G: np.ndarray) -> np.ndarray:
-    """dL/db[o] = sum over n and y of G[n, o, y].
-
-    Args:
-        G: dL/dO, shape (N, 6, 4, 4).
-
-    Returns:
-        dL/db, shape (6,).
-    """
-    G = _batch_first(G, "G", (OUT_CHANNELS,) + OUTPUT_SHAPE)
+def _grad_bias(G: np.ndarray) -> np.ndarray:
     return G.sum(axis=(0,) + tuple(range(2, 2 + RANK)))
 
 

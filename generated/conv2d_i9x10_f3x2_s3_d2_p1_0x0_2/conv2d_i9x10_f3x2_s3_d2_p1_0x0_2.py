@@ -50,15 +50,7 @@ def forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """
     X = _batched(X, "X", INPUT_SHAPE)
     F = _exact(F, "F", FILTER_SHAPE)
-    Xt = _batch_last(X, True)
-    O = np.zeros(OUTPUT_SHAPE + Xt.shape[RANK:], dtype=np.result_type(X, F))
-    O += F[0, 0] * Xt[0:4:3, 0:10:3]
-    O += F[0, 1] * Xt[0:4:3, 2:12:3]
-    O += F[1, 0] * Xt[2:6:3, 0:10:3]
-    O += F[1, 1] * Xt[2:6:3, 2:12:3]
-    O += F[2, 0] * Xt[4:8:3, 0:10:3]
-    O += F[2, 1] * Xt[4:8:3, 2:12:3]
-    return _batch_front(O, X.shape[:-RANK])
+    return _forward(X, F)
 
 
 def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -77,15 +69,7 @@ def grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"X and G must have the same leading (batch) axes; got {X.shape[:-RANK]} and {G.shape[:-RANK]}"
         )
-    Xt, Gt = _batch_last(X, True), _batch_last(G, False)
-    dF = np.zeros(FILTER_SHAPE, dtype=np.result_type(X, G))
-    dF[0, 0] = np.vdot(Xt[0:4:3, 0:10:3], Gt)
-    dF[0, 1] = np.vdot(Xt[0:4:3, 2:12:3], Gt)
-    dF[1, 0] = np.vdot(Xt[2:6:3, 0:10:3], Gt)
-    dF[1, 1] = np.vdot(Xt[2:6:3, 2:12:3], Gt)
-    dF[2, 0] = np.vdot(Xt[4:8:3, 0:10:3], Gt)
-    dF[2, 1] = np.vdot(Xt[4:8:3, 2:12:3], Gt)
-    return dF
+    return _grad_filter(X, G)
 
 
 def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -100,6 +84,39 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """
     F = _exact(F, "F", FILTER_SHAPE)
     G = _batched(G, "G", OUTPUT_SHAPE)
+    return _grad_input(F, G)
+
+
+# The computations, on arrays the public functions above have checked. They only add and
+# multiply the arrays' elements, so symconv runs them on arrays of SymPy symbols too, to
+# prove that this code equals the closed forms exactly.
+
+
+def _forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    Xt = _batch_last(X, True)
+    O = np.zeros(OUTPUT_SHAPE + Xt.shape[RANK:], dtype=np.result_type(X, F))
+    O += F[0, 0] * Xt[0:4:3, 0:10:3]
+    O += F[0, 1] * Xt[0:4:3, 2:12:3]
+    O += F[1, 0] * Xt[2:6:3, 0:10:3]
+    O += F[1, 1] * Xt[2:6:3, 2:12:3]
+    O += F[2, 0] * Xt[4:8:3, 0:10:3]
+    O += F[2, 1] * Xt[4:8:3, 2:12:3]
+    return _batch_front(O, X.shape[:-RANK])
+
+
+def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    Xt, Gt = _batch_last(X, True), _batch_last(G, False)
+    dF = np.zeros(FILTER_SHAPE, dtype=np.result_type(X, G))
+    dF[0, 0] = np.vdot(Xt[0:4:3, 0:10:3], Gt)
+    dF[0, 1] = np.vdot(Xt[0:4:3, 2:12:3], Gt)
+    dF[1, 0] = np.vdot(Xt[2:6:3, 0:10:3], Gt)
+    dF[1, 1] = np.vdot(Xt[2:6:3, 2:12:3], Gt)
+    dF[2, 0] = np.vdot(Xt[4:8:3, 0:10:3], Gt)
+    dF[2, 1] = np.vdot(Xt[4:8:3, 2:12:3], Gt)
+    return dF
+
+
+def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     Gt = _batch_last(G, False)
     Gp = np.zeros((13, 12) + Gt.shape[RANK:], dtype=np.result_type(F, G))
     Gp[3:7:3, 2:12:3] = Gt[0:2, 0:4]

@@ -65,6 +65,20 @@ def output_identity(n, k, s, d, lo, hi, o, r):
     return s * (o - 1) - (padded_length(n, lo, hi) - extent(k, d) - r)
 
 
+def input_length(o, k, s, d, lo, hi, r):
+    """The input length that gives ``o`` outputs with remainder ``r``: ``n = s(o-1) + d(k-1) + 1
+    + r - lo - hi``, :func:`output_identity` solved for ``n`` (less than 1: no such input).
+
+    Examples:
+        >>> input_length(4, 2, 1, 1, 0, 0, 0), input_length(3, 3, 2, 2, 0, 0, 0)
+        (5, 9)
+        >>> n = input_length(6, 3, 2, 1, 1, 0, 1)
+        >>> output_length(n, 3, 2, 1, 1, 0), remainder(n, 3, 2, 1, 1, 0)
+        (6, 1)
+    """
+    return s * (o - 1) + extent(k, d) + r - padded_length(0, lo, hi)
+
+
 def read(y, k, s, d, lo):
     """The input position output ``y`` reads through tap ``k``: ``s*y + d*k - lo`` (may be padding)."""
     return s * y + d * k - lo

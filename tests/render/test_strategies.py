@@ -11,7 +11,7 @@ import pytest
 
 import symconv
 from symconv.render.strategies import (BatchLast, ChannelTaps, Gemm, KernelContext, Matrix, RowGemm, Strategy, Taps,
-                                       choose, choose_strategy, strategies_for)
+                                       Winograd, choose, choose_strategy, strategies_for)
 from symconv.render.strategies import base
 from symconv.render.strategies.base import SingleChannelStrategy
 
@@ -47,6 +47,9 @@ CHANNELS = [
     pytest.param("4x5x3", "2x2x2", {"padding": "1:0x0:1x2", "in_channels": 2, "out_channels": 3}, id="3d-padded"),
     pytest.param("40x9", "3x2", {"stride": "12x1", "dilation": "1x11", "padding": "0x5", "in_channels": 2,
                                  "out_channels": 2}, id="2d-two-digit-steps"),
+    # 3x3, stride 1: winograd's; several tiles and partial edge tiles, padding beyond reach on one side
+    pytest.param("11x9", "3x3", {"padding": "3:0x1:2", "in_channels": 4, "out_channels": 4, "groups": 2, "bias": True},
+                 id="2d-3x3-tiles"),
 ]
 
 
@@ -172,6 +175,9 @@ def test_cases_can_see_every_classic_bug(strategy):
             continue
         seen = set().union(*map(_classic_bugs_seen, specs))
         every = set(EVERY_BUG) | ({CHANNEL_BUG} if specs[0].channelled else set())
+        if strategy == "winograd":  # stride 1 and dilation 1 only: these bugs need a stride or dilation > 1
+            every -= {"unswapped stride and dilation", "K-1 for d(K-1)", "missing crop of dL/dF (r >= d)",
+                      "stride beyond the filter's reach"}
         assert seen == every, f"{strategy}: no test layer can see {sorted(every - seen)}"
 
 
@@ -216,7 +222,7 @@ def test_a_strategy_that_does_not_apply_is_refused():
 
 
 def test_strategies_are_exported():
-    assert set(symconv.STRATEGIES) == {"taps", "batchlast", "gemm", "rowgemm", "matrix"}
+    assert set(symconv.STRATEGIES) == {"taps", "batchlast", "gemm", "rowgemm", "matrix", "winograd"}
 
 
 ROWGEMM = [
@@ -351,7 +357,7 @@ def _spec(input, filter, **options):
 ONE_D, TWO_D, THREE_D = _spec("9", "3"), _spec("9x9", "3x3"), _spec("5x5x5", "2x2x2")
 CHANNEL_2D = _spec("9x9", "3x3", in_channels=2, out_channels=2)
 LAYERS = {"1d": ONE_D, "2d": TWO_D, "3d": THREE_D, "channels-2d": CHANNEL_2D}
-OBJECTS = [Taps(), ChannelTaps(), BatchLast(), Matrix(), RowGemm(), Gemm()]
+OBJECTS = [Taps(), ChannelTaps(), BatchLast(), Matrix(), RowGemm(), Gemm(), Winograd()]
 APPLIES = {  # strategy object -> the layers of LAYERS it applies to
     "Taps": {"1d", "2d", "3d"},
     "ChannelTaps": {"channels-2d"},
@@ -359,6 +365,7 @@ APPLIES = {  # strategy object -> the layers of LAYERS it applies to
     "Matrix": {"1d", "2d", "3d"},
     "RowGemm": {"2d"},
     "Gemm": {"channels-2d"},
+    "Winograd": {"channels-2d"},
 }
 
 

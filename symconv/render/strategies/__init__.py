@@ -7,6 +7,7 @@
     matrix.py     one product with the dense Toeplitz matrix
     rowgemm.py    one product with a banded matrix per block of rows (rank 2)
     gemm.py       im2col and one product per group (channel layers)
+    winograd.py   Winograd F(4x4, 3x3) tiles for 3x3 stride-1 channel layers; grad_filter gemm's
 """
 
 from .base import STRATEGIES, KernelContext, Strategy, choose, choose_strategy, register, strategies_for
@@ -15,8 +16,9 @@ from .gemm import Gemm
 from .matrix import Matrix
 from .rowgemm import RowGemm, rowgemm_excess
 from .taps import ChannelTaps, Taps
+from .winograd import Winograd
 
-register(Taps(), ChannelTaps(), BatchLast(), Matrix(), RowGemm(), Gemm())
+register(Taps(), ChannelTaps(), BatchLast(), Matrix(), RowGemm(), Gemm(), Winograd())
 
-__all__ = ["STRATEGIES", "BatchLast", "ChannelTaps", "Gemm", "KernelContext", "Matrix", "RowGemm", "Strategy", "Taps",
+__all__ = ["STRATEGIES", "BatchLast", "ChannelTaps", "Gemm", "KernelContext", "Matrix", "RowGemm", "Strategy", "Taps", "Winograd",
            "choose", "choose_strategy", "rowgemm_excess", "strategies_for"]

@@ -21,11 +21,11 @@ from ...layer import ConvSpec, axis, compact, layout, show, slices
 from ...version import __version__
 from .. import printing as pr
 
-STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm", "matrix")
+STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm", "matrix", "winograd")
 # strategies_for lists those that apply in this order, the plain taps first.
-_LISTED = ("taps", "batchlast", "matrix", "rowgemm", "gemm")
+_LISTED = ("taps", "batchlast", "matrix", "rowgemm", "gemm", "winograd")
 # The automatic choice takes the first of these that applies to the layer and suits it.
-_PREFERRED = ("gemm", "matrix", "rowgemm", "batchlast", "taps")
+_PREFERRED = ("winograd", "gemm", "matrix", "rowgemm", "batchlast", "taps")
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,11 @@ class Strategy(abc.ABC):
 
     name: ClassVar[str]
     template: ClassVar[str]  # a path under templates/
+    # Outputs per axis of the smaller layer whose kernel symconv runs on symbols for a large
+    # layer (``verify.kernel_layer``): enough for every code path of the template.
+    symbol_outputs: ClassVar[int] = 3
+    # A fast algorithm's own exact transforms, whose tile identity ``verify`` proves (None: none).
+    transforms: ClassVar[object] = None
 
     @abc.abstractmethod
     def applies(self, spec: ConvSpec) -> bool:
