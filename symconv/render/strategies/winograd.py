@@ -16,9 +16,12 @@ from .gemm import Gemm, Im2col
 # direct correlation does 144; float32 stays within 2e-6 relative error (F(6x6) would reach
 # 3e-6 and run no faster in NumPy, whose transforms are memory bound).
 TILE = 4
-# The automatic choice takes winograd for a layer with at least this many channel pairs per
-# group and output positions (measured here: below them, gemm's single product wins).
-WINOGRAD_MIN_CHANNELS = 16
+# The automatic choice takes winograd for a layer with at least this many input and output
+# channels per group and output positions. Measured here (bench/kernels.py, 2 cores): at W5
+# (64 -> 64, 56x56) its grad_input is 1.2-1.6x gemm's and forward 0.7x (float32) to 1.0x
+# (float64); at W4 (16 -> 32, 32x32) its transforms, memory bound in NumPy, cost more than
+# the products they save (forward 0.5x gemm's), so W4 keeps gemm.
+WINOGRAD_MIN_CHANNELS = 64
 WINOGRAD_MIN_OUTPUTS = 256
 TRANSFORMS = transforms(TILE, 3)
 
