@@ -43,7 +43,6 @@ from typing import Iterator, Sequence, Union
 
 import sympy
 from sympy import ImmutableMatrix, Rational
-from sympy.polys.rings import ring
 
 from ..errors import SpecError
 
@@ -141,6 +140,8 @@ def prove_tile(t: Transforms, rank: int) -> TileProof:
     """Decide ``AT-along-axes[(G g) ⊙ (BT d)] == direct correlation`` for every output of a rank-``rank`` tile."""
     _check_rank(rank)
     winograd, direct, symbols = _sides(t, rank)
+    from sympy.polys.rings import ring  # here: importing it costs a tenth of a second every run
+
     polynomials = ring(symbols, sympy.QQ)[0]
     failures = tuple(i for i in direct if polynomials(winograd[i] - direct[i]) != 0)
     method = (f"each of the {len(direct)} outputs, in fresh SymPy symbols, was decided by expanding "
