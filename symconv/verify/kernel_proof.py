@@ -66,8 +66,9 @@ def symbol_size(spec: ConvSpec) -> int:
 
 
 def kernel_layer(spec: ConvSpec, outputs: int) -> ConvSpec:
-    """``spec`` (a representative: its channels are kept) with each axis cut to ``outputs`` outputs (more where padding needs them: the
-    outputs that read it on either side and one that reads none) and its remainder r (input
+    """``spec`` (give a representative: its channels are kept) with each axis cut to ``outputs``
+    outputs (more where padding needs them: the outputs that read it on either side and one
+    that reads none) and its remainder r (input
     positions no window reads) to at most the filter's extent, keeping filter, stride,
     dilation, padding, channels and groups; ``spec`` itself when it is no larger.
 
@@ -90,10 +91,10 @@ def prove_kernel(d: Derivation, strategy: str, text: str) -> KernelProof:
     """Run the kernel ``text`` (``strategy``'s, for ``d.layer``) on symbols; for a layer above
     :data:`SYMBOL_LIMIT`, the same strategy's kernel of its :func:`kernel_layer` (up to
     :data:`KERNEL_LAYER_LIMIT`; above it the result says it was ``skipped`` and why)."""
-    spec, smaller = d.spec, d.representative
-    chosen = choose(d.layer, strategy)[0]
+    spec, chosen = d.spec, choose(d.layer, strategy)[0]
     if symbol_size(spec) > SYMBOL_LIMIT:
-        spec, smaller = kernel_layer(spec.representative(), chosen.symbol_outputs), True
+        spec = kernel_layer(spec.representative(), chosen.symbol_outputs)
+    smaller = spec != d.layer
     if symbol_size(spec) > KERNEL_LAYER_LIMIT:
         return KernelProof(strategy, spec.name, smaller, (), 0, (), skipped=(
             f"its smallest layer of this filter, stride, dilation and padding, {spec.name}, has "
