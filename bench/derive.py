@@ -5,7 +5,9 @@
     python bench/derive.py --quick      # one timed run per series, no warm-up
 
 Each run is a child process (`python -m symconv derive ... --out TMP`, default options): its wall
-time, and its peak memory from os.wait4 (ru_maxrss). Series that are compared run interleaved
+time, and its peak memory from os.wait4 (ru_maxrss). The children run with Python's default
+bytecode cache, as an installed symconv has its .pyc files: a PYTHONDONTWRITEBYTECODE in this
+shell is removed for them (it would make every run compile symconv's modules again, 0.08 s here). Series that are compared run interleaved
 (one run of each in turn), so a change in the machine's speed hits both; the tables show medians
 and the spread (max / min) of each series, as this machine is shared. The baseline, written here
 from the same definitions (not part of symconv), is symengine doing the sparse derivation and proof:
@@ -47,12 +49,15 @@ SMALL, LARGE = "--input 64x64 --filter 5x5", "--input 256x256 --filter 5x5"
 WALL_LIMIT, MEMORY_LIMIT, SPEEDUP, GROWTH = 20.0, 2 * 2**30, 3.0, 1.15
 
 
+CHILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(args: str) -> dict:
     """One whole `symconv derive` run: wall seconds, peak bytes, and whether it proved everything and wrote."""
     argv = [sys.executable, "-m", "symconv", "derive", *args.split()]
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         start = time.perf_counter()
-        child = subprocess.Popen(argv + ["--out", out], stdout=stdout, stderr=stderr)
+        child = subprocess.Popen(argv + ["--out", out], stdout=stdout, stderr=stderr, env=CHILD_ENV)
         _, status, usage = os.wait4(child.pid, 0)  # reaps the child and reads its peak memory
         wall = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -197,6 +202,7 @@ def main(argv: list[str]) -> int:
     warm = "--quick" not in argv
     print(f"python {sys.version.split()[0]}, symconv {symconv.__version__}, "
           f"symengine {'installed' if have_symengine() else 'not installed'}, {os.cpu_count()} cpus, "
+          f"children with the bytecode cache{' (PYTHONDONTWRITEBYTECODE removed for them)' if len(CHILD_ENV) < len(os.environ) else ''}, "
           f"load average {os.getloadavg()[0]:.1f} at the start")
     holds = floor_table(repeats, warm) + speed_and_growth(repeats, warm)
     print(f"\nfloors: {sum(holds)} of {len(holds)} hold (load average {os.getloadavg()[0]:.1f} at the end)")

@@ -14,8 +14,6 @@ import html
 import re
 from functools import lru_cache
 
-from latex2mathml.converter import convert
-
 _MACROS = ((re.compile(r"\\dLd\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}"), r"\\frac{\\partial L}{\\partial \1}"),
            (re.compile(r"\\allowbreak\s*"), ""))
 _UNKNOWN = re.compile(r"<mi>(\\[A-Za-z]+)</mi>")
@@ -44,6 +42,10 @@ def mathml(tex: str, display: bool = False) -> str:
         >>> "<merror>" in mathml(r"\\nosuchcommand")
         True
     """
+    # Imported here: latex2mathml and what it imports cost some 50 ms, and only the web page and
+    # the notebook need them, not every `symconv derive`.
+    from latex2mathml.converter import convert
+
     out = convert(expand_macros(tex), display="block" if display else "inline")
     return _UNKNOWN.sub(r"<merror><mtext>\1</mtext></merror>", out)
 
