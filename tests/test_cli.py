@@ -191,3 +191,19 @@ def test_derivation_shows_itself_in_a_notebook():
     text = symconv.derive("3x3", "2x2")._repr_latex_()
     assert text.startswith("$") and text.endswith("$")
     assert "rot}_{180}" in text and "4/4" in text and "9/9" in text
+
+
+def test_derive_leaves_the_web_page_printer_unimported(tmp_path):
+    """latex2mathml costs some 50 ms of start-up, and only --html and the notebook need it."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from symconv.launch import main\n"
+              "sys.argv = ['symconv', 'derive', '--input', '3x3', '--filter', '2x2', '--out', sys.argv[1]]\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('latex2mathml' in sys.modules)")
+    derive = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert derive.stdout.strip().splitlines()[-1] == "False"
+    html = subprocess.run([sys.executable, "-c", script.replace("'--out'", "'--html', '--out'"), str(tmp_path / "h")],
+                          capture_output=True, text=True, check=True)
+    assert html.stdout.strip().splitlines()[-1] == "True"  # the test can see the import when it happens
