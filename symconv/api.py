@@ -129,7 +129,7 @@ def write_entry(
     _, page, book = (Path(out) / name / f for f in names.document_files(name, lang))
     module = kernel_module(d, strategy)
     proof = _checked_kernel(d, module.strategy, module.text)
-    files = {document: render_latex(d, lang, full, general), kernel: module.text, tests: render_kernel_tests(d)}
+    files = {document: render_latex(d, lang, full, general), kernel: module.text, tests: render_kernel_tests(d, module.strategy)}
     if html:
         files[page] = render_html(d, lang, full, general)
     if notebook:

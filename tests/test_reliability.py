@@ -163,7 +163,7 @@ def entry_bytes(folder: Path) -> dict[str, bytes]:
 
 
 def test_failure_while_rendering_writes_nothing(tmp_path, monkeypatch):
-    def broken(d):
+    def broken(d, strategy=None):
         raise RuntimeError("injected")
 
     monkeypatch.setattr(symconv.api, "render_kernel_tests", broken)

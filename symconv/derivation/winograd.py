@@ -166,20 +166,26 @@ def tile_identity_text(t: Transforms, rank: int) -> str:
     return f"{_tile_name(t, rank)}: {text}"
 
 
-def float_error_bound(t: Transforms, rank: int) -> float:
-    """A rough a-priori growth factor of the relative float error: ``(|AT|_inf |G|_inf |BT|_inf) ** rank``.
+def magnitude_growth(t: Transforms, rank: int) -> Rational:
+    """How much larger than ``max|g| max|d|`` the magnitude of one tile output's computation can be.
 
-    ``|M|_inf`` is the largest absolute row sum. Each axis applies BT, G and AT once, so a rounding
-    error of relative size u grows by at most about that product per axis; ``u * bound * (terms)``
-    is an honest tolerance scale. Computed exactly in rationals, converted to float at the end.
+    Rounding errors are proportional to the computation run on absolute values: per axis,
+    output p of ``A^T [(G g) ⊙ (B^T d)]`` is at most ``k_p max|g| max|d|`` with
+    ``k_p = sum_i |A^T_pi| (sum_k |G_ik|) (sum_l |B^T_il|)``, and the axes multiply, so the
+    growth is ``(max_p k_p) ** rank`` (the direct correlation's is the filter's tap count ``r ** rank``).
+    A kernel computing the tile with R successive roundings on any output's path is then within
+    ``gamma(R) * growth * max|g| * max|d|`` of the exact tile, per channel pair
+    (``gamma(R) = R u / (1 - R u)``, u the unit roundoff). Exact, in rationals.
 
     Examples:
-        >>> float_error_bound(transforms(2, 3, [0, 1, -1]), 1)
-        9.0
+        >>> magnitude_growth(transforms(2, 3, [0, 1, -1]), 1), magnitude_growth(transforms(4, 3), 2)
+        (8, 2304)
     """
     _check_rank(rank)
-    per_axis = _inf_norm(t.AT) * _inf_norm(t.G) * _inf_norm(t.BT)
-    return float(per_axis ** rank)
+    row_sums = [sum(abs(v) for v in G_row) * sum(abs(v) for v in BT_row)
+                for G_row, BT_row in zip(t.G.tolist(), t.BT.tolist())]
+    per_axis = max(sum(abs(a) * s for a, s in zip(row, row_sums)) for row in t.AT.tolist())
+    return Rational(per_axis) ** rank
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -232,10 +238,6 @@ def _coefficients(roots: list, length: int) -> list:
 
 def _product(values) -> Rational:
     return reduce(lambda a, b: a * b, values, Rational(1))
-
-
-def _inf_norm(matrix: ImmutableMatrix) -> Rational:
-    return max(sum(abs(entry) for entry in matrix.row(i)) for i in range(matrix.rows))
 
 
 def _symbols(prefix: str, shape: tuple) -> dict:

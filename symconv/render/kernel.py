@@ -9,6 +9,7 @@ from ..layer import Padding, Shape
 from ..version import __version__
 from .proven import require_proof
 from .strategies import choose
+from .strategies.rounding import ErrorModel
 from .templates import render
 
 
@@ -38,6 +39,8 @@ class ShippedTestsContext:
     c_in: int
     c_out: int
     groups: int
+    strategy: str
+    error: ErrorModel  # the strategy's rounding-error model, from which the tolerances come
 
 
 def kernel_module(d: Derivation, strategy: str | None = None) -> KernelModule:
@@ -58,12 +61,15 @@ def render_numpy(d: Derivation, strategy: str | None = None) -> str:
     return kernel_module(d, strategy).text
 
 
-def render_kernel_tests(d: Derivation) -> str:
-    """A pytest module (numpy only) that checks ``d``'s kernel against plain loops, finite
-    differences and the dot-product test; it is written beside the kernel."""
+def render_kernel_tests(d: Derivation, strategy: str | None = None) -> str:
+    """A pytest module (numpy only) that checks ``d``'s kernel, laid out by ``strategy`` (``None``:
+    chosen per layer), against plain loops, finite differences and the dot-product test, with
+    tolerances derived from the strategy's rounding-error model; it is written beside the kernel."""
     spec = d.layer
+    chosen, _ = choose(spec, strategy)
     return render("kernel/tests.py.j2", ShippedTestsContext(
         name=spec.name, version=__version__, channelled=spec.channelled, bias=spec.bias,
         input_shape=spec.input, kernel_shape=spec.filter, output_shape=spec.output, stride=spec.stride,
         dilation=spec.dilation, padding=spec.padding, c_in=spec.c_in, c_out=spec.c_out, groups=spec.n_groups,
+        strategy=chosen.name, error=chosen.error_model(spec),
     ))

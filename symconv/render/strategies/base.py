@@ -20,6 +20,7 @@ from ...errors import SpecError
 from ...layer import ConvSpec, axis, compact, layout, show, slices
 from ...version import __version__
 from .. import printing as pr
+from .rounding import ErrorModel, direct_sums
 
 STRATEGIES = ("taps", "batchlast", "gemm", "rowgemm", "matrix", "winograd")
 # strategies_for lists those that apply in this order, the plain taps first.
@@ -119,6 +120,7 @@ class KernelContext:
     layer: LayerSizes
     windows: Windows
     plan: Plan | None
+    error: ErrorModel  # the layout's rounding-error model (``rounding``)
 
 
 class Strategy(abc.ABC):
@@ -150,12 +152,18 @@ class Strategy(abc.ABC):
         """The numbers only this strategy's template reads (``None``: none)."""
         return None
 
+    def error_model(self, spec: ConvSpec) -> ErrorModel:
+        """The rounding-error model of this layout's kernels for ``spec`` (``rounding``), from
+        which the shipped test derives its tolerances: direct sums unless a strategy says otherwise."""
+        return direct_sums(spec)
+
     def context(self, d: Derivation, reason: str) -> KernelContext:
         """The context of ``d``'s kernel module laid out by this strategy, chosen for ``reason``."""
         spec = d.layer
         return KernelContext(
             name=spec.name, version=__version__, strategy=self.name, reason=reason, proven=_proven_text(d),
             specialized=_specialized_lines(spec), layer=layer_sizes(spec), windows=windows(spec), plan=self.plan(spec),
+            error=self.error_model(spec),
         )
 
 

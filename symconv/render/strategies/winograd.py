@@ -8,9 +8,10 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...derivation.winograd import Transforms, transforms
+from ...derivation.winograd import Transforms, magnitude_growth, transforms
 from ...layer import ConvSpec
 from .gemm import Gemm, Im2col
+from .rounding import ErrorModel, OpError, direct_sums
 
 # Outputs per tile and axis: F(4x4, 3x3) does 36 multiplications per 16 outputs where the
 # direct correlation does 144; float32 stays within 2e-6 relative error (F(6x6) would reach
@@ -70,6 +71,23 @@ class Winograd(Gemm):
         return (f"3x3, stride 1: Winograd {_tile_name()} does {TRANSFORMS.multiplications(2)} multiplications per "
                 f"{TILE * TILE} outputs where the direct correlation does {(TILE * 3) ** 2}, in one BLAS product "
                 f"per tile position over {spec.cg_in} x {spec.cg_out} channels")
+
+    def error_model(self, spec: ConvSpec) -> ErrorModel:
+        """A tile output's path: U = G g G^T, V = B^T d B and A^T M A are two matrix products each,
+        of r and n terms with a rounded constant in every product, and M sums the channels."""
+        t = TRANSFORMS
+        tile = 2 * (t.r + 1) + 4 * (t.n + 1)
+        growth = magnitude_growth(t, 2)
+        growth = -(-growth.p // growth.q)
+        return ErrorModel(
+            forward=OpError(tile + spec.cg_in, growth * spec.cg_in),
+            grad_input=OpError(tile + spec.cg_out, growth * spec.cg_out),
+            grad_filter_per_sample=direct_sums(spec).grad_filter_per_sample,
+            how=(f"Winograd {_tile_name()} tiles: {tile} roundings on a tile's path (U = G g G^T, V = B^T d B, "
+                 f"A^T M A, two products each, constants rounded) plus the channel sum; growth {growth} per "
+                 f"channel pair (the tile computed on absolute values, derivation.winograd.magnitude_growth), "
+                 f"where the direct sum's is 9; grad_filter is gemm's direct sums"),
+        )
 
     def plan(self, spec: ConvSpec) -> WinogradPlan:
         forward_tiles = tuple(-(-o // TILE) for o in spec.output)
