@@ -93,8 +93,7 @@ def grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
 
 def _forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     Xp = np.pad(X, ((0, 0),) * (X.ndim - RANK) + PADDING)
-    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += F[0] * Xp[..., 0:10:3]
+    O = F[0] * Xp[..., 0:10:3]
     O += F[1] * Xp[..., 2:12:3]
     O += F[2] * Xp[..., 4:14:3]
     return O
@@ -115,8 +114,7 @@ def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
 def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     Gp = np.zeros(G.shape[:-RANK] + (17,), dtype=np.result_type(F, G))
     Gp[..., 2:12:3] = G[..., 0:4]
-    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += F[2] * Gp[..., 0:13]
+    dX = F[2] * Gp[..., 0:13]
     dX += F[1] * Gp[..., 2:15]
     dX += F[0] * Gp[..., 4:17]
     return dX

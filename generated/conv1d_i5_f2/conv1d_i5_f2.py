@@ -153,8 +153,7 @@ def _toeplitz(F: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def _forward_taps(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """forward by the taps code path (X or F not all finite)."""
-    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += F[0] * X[..., 0:4]
+    O = F[0] * X[..., 0:4]
     O += F[1] * X[..., 1:5]
     return O
 
@@ -163,8 +162,7 @@ def _grad_input_taps(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """grad_input by the taps code path (G or F not all finite)."""
     Gp = np.zeros(G.shape[:-RANK] + (6,), dtype=np.result_type(F, G))
     Gp[..., 1:5] = G[..., 0:4]
-    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += F[1] * Gp[..., 0:5]
+    dX = F[1] * Gp[..., 0:5]
     dX += F[0] * Gp[..., 1:6]
     return dX
 

@@ -153,8 +153,7 @@ def _toeplitz(F: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def _forward_taps(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """forward by the taps code path (X or F not all finite)."""
-    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += F[0, 0] * X[..., 0:2, 0:2]
+    O = F[0, 0] * X[..., 0:2, 0:2]
     O += F[0, 1] * X[..., 0:2, 1:3]
     O += F[1, 0] * X[..., 1:3, 0:2]
     O += F[1, 1] * X[..., 1:3, 1:3]
@@ -165,8 +164,7 @@ def _grad_input_taps(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """grad_input by the taps code path (G or F not all finite)."""
     Gp = np.zeros(G.shape[:-RANK] + (4, 4), dtype=np.result_type(F, G))
     Gp[..., 1:3, 1:3] = G[..., 0:2, 0:2]
-    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += F[1, 1] * Gp[..., 0:3, 0:3]
+    dX = F[1, 1] * Gp[..., 0:3, 0:3]
     dX += F[1, 0] * Gp[..., 0:3, 1:4]
     dX += F[0, 1] * Gp[..., 1:4, 0:3]
     dX += F[0, 0] * Gp[..., 1:4, 1:4]

@@ -153,8 +153,7 @@ def _toeplitz(F: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def _forward_taps(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     """forward by the taps code path (X or F not all finite)."""
-    O = np.zeros(X.shape[:-RANK] + OUTPUT_SHAPE, dtype=np.result_type(X, F))
-    O += F[0, 0, 0] * X[..., 0:3, 0:4, 0:4]
+    O = F[0, 0, 0] * X[..., 0:3, 0:4, 0:4]
     O += F[0, 0, 1] * X[..., 0:3, 0:4, 1:5]
     O += F[0, 0, 2] * X[..., 0:3, 0:4, 2:6]
     O += F[0, 1, 0] * X[..., 0:3, 1:5, 0:4]
@@ -173,8 +172,7 @@ def _grad_input_taps(F: np.ndarray, G: np.ndarray) -> np.ndarray:
     """grad_input by the taps code path (G or F not all finite)."""
     Gp = np.zeros(G.shape[:-RANK] + (5, 6, 8), dtype=np.result_type(F, G))
     Gp[..., 1:4, 1:5, 2:6] = G[..., 0:3, 0:4, 0:4]
-    dX = np.zeros(G.shape[:-RANK] + INPUT_SHAPE, dtype=Gp.dtype)
-    dX += F[1, 1, 2] * Gp[..., 0:4, 0:5, 0:6]
+    dX = F[1, 1, 2] * Gp[..., 0:4, 0:5, 0:6]
     dX += F[1, 1, 1] * Gp[..., 0:4, 0:5, 1:7]
     dX += F[1, 1, 0] * Gp[..., 0:4, 0:5, 2:8]
     dX += F[1, 0, 2] * Gp[..., 0:4, 1:6, 0:6]

@@ -329,7 +329,8 @@ def test_banded_strategies_nan_and_inf_reach_only_their_windows(strategy, case):
 
 
 def test_automatic_choice_by_size():
-    assert choose_strategy(symconv.ConvSpec.parse("64x64", "3x3"))[0] == "rowgemm"
+    assert choose_strategy(symconv.ConvSpec.parse("48x48", "3x3"))[0] == "rowgemm"  # excess 16
+    assert choose_strategy(symconv.ConvSpec.parse("64x64", "3x3"))[0] == "taps"  # W3: excess 21
     assert choose_strategy(symconv.ConvSpec.parse("3x3", "2x2"))[0] == "matrix"  # W1: a 9 x 4 matrix
     assert choose_strategy(symconv.ConvSpec.parse("16x16", "3x3"))[0] == "matrix"  # 256 x 196
     assert choose_strategy(symconv.ConvSpec.parse("4x5x6", "2x2x3"))[0] == "matrix"
@@ -342,7 +343,7 @@ def test_automatic_choice_by_size():
     assert "rowgemm" not in strategies_for(symconv.ConvSpec.parse("40", "3"))
     assert "rowgemm" not in strategies_for(symconv.ConvSpec.parse("4x5x6", "2x2x3"))
     assert "rowgemm" not in strategies_for(symconv.ConvSpec.parse("8x8", "3x3", in_channels=2, out_channels=2))
-    d = _derivation("64x64", "3x3", ())
+    d = _derivation("48x48", "3x3", ())
     k = symconv.load_kernel(d)
     assert "Strategy: rowgemm (" in k.__doc__ and "taps code path" in k.__doc__
     with pytest.raises(symconv.SpecError, match="rowgemm"):
@@ -417,7 +418,7 @@ THRESHOLDS = [
     pytest.param(Matrix(), _spec("256", "1"), _spec("257", "1"), id="matrix-65536-entries"),
     pytest.param(BatchLast(), _spec("1026", "3"), _spec("1027", "3"), id="batchlast-1024-outputs"),
     pytest.param(RowGemm(), _spec("13x12", "3x3"), _spec("12x12", "3x3"), id="rowgemm-over-100-outputs"),
-    pytest.param(RowGemm(), _spec("12x72", "3x3"), _spec("12x75", "3x3"), id="rowgemm-excess-24"),
+    pytest.param(RowGemm(), _spec("12x48", "3x3"), _spec("12x51", "3x3"), id="rowgemm-excess-16"),
 ]
 
 

@@ -76,7 +76,7 @@ def test_a_dropped_tap_fails_at_the_outputs_it_feeds(derivations):
 
 def test_grad_input_without_the_rotation_fails(derivations):
     d = derivations["seed"]
-    text = mutated(d, "taps", "dX += F[1, 1] * Gp", "dX += F[0, 0] * Gp")
+    text = mutated(d, "taps", "dX = F[1, 1] * Gp", "dX = F[0, 0] * Gp")
     text = text.replace("dX += F[0, 0] * Gp[..., 1:4, 1:4]", "dX += F[1, 1] * Gp[..., 1:4, 1:4]")
     proof = proof_of(d, "taps", text)
     assert not proof.holds and all(f.startswith("_grad_input") for f in proof.failures)
@@ -84,7 +84,7 @@ def test_grad_input_without_the_rotation_fails(derivations):
 
 def test_a_float_constant_is_not_exact(derivations):
     d = derivations["seed"]
-    proof = proof_of(d, "taps", mutated(d, "taps", "O += F[0, 0] * X", "O += 1.0 * F[0, 0] * X"))
+    proof = proof_of(d, "taps", mutated(d, "taps", "O = F[0, 0] * X", "O = 1.0 * F[0, 0] * X"))
     assert not proof.holds and "not an exact number" in proof.failures[0]
 
 
@@ -160,7 +160,7 @@ def test_a_degenerate_layer_says_its_code_was_not_run_on_symbols():
 def test_write_entry_refuses_a_kernel_whose_code_differs(derivations, tmp_path, monkeypatch):
     d = derivations["seed"]
     good = kernel_module(d, "taps")
-    bad = type(good)(good.text.replace("O += F[0, 0] * X", "O += F[0, 1] * X"), good.strategy, good.reason)
+    bad = type(good)(good.text.replace("O = F[0, 0] * X", "O = F[0, 1] * X"), good.strategy, good.reason)
     monkeypatch.setattr(symconv.api, "kernel_module", lambda d, strategy=None: bad)
     with pytest.raises(ProofError, match="taps kernel's code, run on SymPy symbols, differs.*nothing was written"):
         symconv.write_entry(d, tmp_path)

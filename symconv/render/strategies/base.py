@@ -238,6 +238,8 @@ def choose_strategy(spec: ConvSpec, strategy: str | None = None) -> tuple[str, s
         >>> choose_strategy(ConvSpec.parse("28x28", "5x5"))[0]
         'rowgemm'
         >>> choose_strategy(ConvSpec.parse("64x64", "3x3"))[0]
+        'taps'
+        >>> choose_strategy(ConvSpec.parse("48x48", "3x3"))[0]
         'rowgemm'
         >>> choose_strategy(ConvSpec.parse("128x128", "3x3"))[0]
         'taps'

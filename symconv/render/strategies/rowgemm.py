@@ -10,8 +10,11 @@ from ...layer import ConvSpec
 from .base import Plan, SingleChannelStrategy
 
 # rowgemm multiplies by a banded matrix: per output it does padded width / filter width times
-# the multiply-adds of the taps; BLAS makes up for up to about this factor.
-ROWGEMM_MAX_EXCESS = 24
+# the multiply-adds of the taps; BLAS makes up for up to about this factor. Measured here
+# (batch 32-256, both dtypes, rowgemm / taps time): 0.6-0.9 at excess 10.7-13.3, mixed at 16
+# (48x48, 3x3: float32 0.8, float64 1.3), slower above (W3, 64x64 with 3x3, excess 21: forward
+# 1.4-1.6x the taps' time), so W3 takes the taps.
+ROWGEMM_MAX_EXCESS = 16
 ROWGEMM_MIN_OUTPUT = 100  # below this many outputs per sample the matrix product's call overhead loses to batchlast (measured: W1 at 4 outputs)
 # rowgemm's grad_filter runs the banded GEMM up to this excess, and the taps (np.einsum) above:
 # measured faster at W2 (excess 5.6), slower at W3 (21).
