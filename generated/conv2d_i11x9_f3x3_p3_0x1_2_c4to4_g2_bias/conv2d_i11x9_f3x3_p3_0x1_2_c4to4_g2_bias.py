@@ -26,13 +26,15 @@ Float arrays keep their dtype (float32 stays float32); integer and boolean array
 converted to float64; other dtypes are refused. NaN and inf propagate.
 
 Strategy: winograd (chosen by the caller).
-forward and grad_input (for stride 1 itself a valid correlation: of the padded G with
-rot180(F), channels transposed per group) run Winograd's minimal filtering F(4x4, 3x3)
-(Lavin and Gray, 2016): the correlation's input, zero-extended to whole tiles, is cut into
-overlapping 6x6 tiles, one per 4x4 outputs; each tile d becomes V = B^T d B, each filter
-g becomes U = G g G^T, one BLAS matrix product per tile position (36 of them) and group
+grad_input (for stride 1 itself a valid correlation: of the padded G with rot180(F),
+channels transposed per group) runs Winograd's minimal filtering F(4x4, 3x3) (Lavin and
+Gray, 2016): the correlation's input, zero-extended to whole tiles, is cut into overlapping
+6x6 tiles, one per 4x4 outputs; each tile d becomes V = B^T d B, each filter g
+becomes U = G g G^T, one BLAS matrix product per tile position (36 of them) and group
 contracts channels, M = sum_c U[o, c] * V[c], and each tile's outputs are A^T M A: 36
-multiplications per 16 outputs and channel pair where the direct correlation does 144.
+multiplications per 16 outputs and channel pair where the direct correlation does 144. The
+samples go through in blocks whose transformed tiles V take at most TILE_BLOCK_BYTES, so
+that every temporary is reused from block to block.
 A^T, G and B^T come from Cook-Toom (Lagrange) interpolation at the points 0, 1, -1, 1/2, -1/2 and infinity,
 derived by symconv with exact rationals (WINOGRAD_AT, WINOGRAD_G, WINOGRAD_BT below);
 symconv proved the tile identity A^T [(G g G^T) * (B^T d B)] A = corr(d, g) exactly, and ran
@@ -40,22 +42,30 @@ this module's code on SymPy symbols, with the transforms as exact fractions, to 
 equal to the closed forms. In floating point the transforms are rounded once. Measured by
 symconv's bench/kernels.py at 16 -> 32 channels, 32x32 and at ResNet's 64 -> 64, 56x56, float32
 results are within 2e-6 relative error (||result - float64 reference|| / ||reference||) of a
-float64 reference. A priori, every output element is within gamma(R) W max|X| max|F| of the
+float64 reference. A priori, every element of dL/dX is within gamma(R) W max|F| max|G| of the
 exact value (gamma(R) = R u / (1 - R u), u the unit roundoff), with R = 38 roundings on its
 path (the tile's transforms and the channel sum) and W = 4608 the growth of the tile computed
-on absolute values, summed over the channels (where the direct sum's is 18);
-a bias adds one rounding and max|b|. The shipped tests take their tolerances from that bound. grad_filter is gemm's: im2col and one GEMM per group, as below.
-Below the docstring of the gemm strategy, whose grad_filter this module uses:
+on absolute values, summed over the channels (where the direct sum's is 18). The shipped
+tests take their tolerances from that bound.
+forward and grad_filter are gemm's, as below: with its columns in blocks, gemm's forward
+measured faster here than Winograd's (whose transforms are whole-array passes at memory
+speed in NumPy) at 64 -> 64 channels, 56x56: 11 against 15 ms in float32, 23 against 26 ms
+in float64.
+Below the docstring of the gemm strategy, whose forward and grad_filter this module uses:
 Channels first inside: every filter tap's window of the (padded) input, as (channel,
 sample, output position), is copied into a column matrix of shape (C_in x 9, N x 120)
-(im2col), and one BLAS matrix product (GEMM) per group over all samples at once
-contracts channels and taps: forward is F (C_out, C_in/g x 9) times the columns, and
-grad_filter is the columns times G (as (C_out, N x 120)) transposed. grad_input runs the
-forward's im2col backwards (col2im): one GEMM of F transposed with G gives every
-(channel, tap, sample, position) product, and each tap's block is added into its window
-of the padded dL/dX. That is the chain-rule expansion dL/dX[n, c, s*y + d*k - lo] +=
-F[o, c', k] G[n, o, y], term for term, which symconv proved equal to the closed form
-above. No Python loop over samples, channels or output elements.
+(im2col), and one BLAS matrix product (GEMM) per group contracts channels and taps:
+forward is F (C_out, C_in/g x 9) times the columns, and grad_filter is the
+columns times G (as (C_out, N x 120)) transposed. grad_input runs the forward's im2col
+backwards (col2im): one GEMM of F transposed with G gives every (channel, tap, sample,
+position) product, and each tap's block is added into its window of the padded dL/dX.
+That is the chain-rule expansion dL/dX[n, c, s*y + d*k - lo] += F[o, c', k] G[n, o, y],
+term for term, which symconv proved equal to the closed form above. The samples go
+through in blocks whose columns take at most BLOCK_BYTES (one GEMM per block and group;
+grad_filter sums the blocks' products): a smaller buffer is reused from block to block,
+where one of the whole batch above 32 MB is mapped afresh by the C library on every call,
+and faulting its pages in took half of a ResNet block's forward (64 -> 64 channels, 56x56,
+batch 8) here. No Python loop over channels or output elements.
 forward and grad_input return batch-first views of channel-first results (shape
 (N, C, ...), not C-contiguous); np.ascontiguousarray makes a packed copy if one is needed.
 """
@@ -78,11 +88,12 @@ TAPS = 9
 OUTPUT_SIZE = 120
 PADDED_INPUT = (14, 12)
 WINDOW_SPAN = (3, 3)  # d*(K-1) + 1 per axis: the padded input one output reads
+BLOCK_BYTES = 16 * 2**20  # the most one block of samples' columns takes (at least one sample)
 
 TILE = 4  # outputs per tile and axis
 TILE_INPUT = 6  # inputs a tile reads per axis: TILE + 2
-FORWARD_TILES = (3, 3)
 INPUT_TILES = (3, 3)
+TILE_BLOCK_BYTES = 4 * 2**20  # the most one block of samples' transformed tiles takes (at least one sample)
 # F(4x4, 3x3) by Cook-Toom interpolation at 0, 1, -1, 1/2, -1/2 and infinity, exact.
 WINOGRAD_AT = (
     (1, 1, 1, 1, 1, 0),
@@ -184,31 +195,51 @@ def grad_bias(G: np.ndarray) -> np.ndarray:
 
 
 def _forward(X: np.ndarray, F: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    A = np.zeros((IN_CHANNELS, X.shape[0]) + (14, 14), dtype=np.result_type(X, F))
-    A[..., 3:14, 1:10] = X.swapaxes(0, 1)
-    O = _winograd(A, F, FORWARD_TILES)[..., :OUTPUT_SHAPE[0], :OUTPUT_SHAPE[1]]
+    dtype = np.result_type(X, F)
+    Fg = F.reshape(GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS * TAPS)
+    O = np.empty((OUT_CHANNELS, X.shape[0]) + OUTPUT_SHAPE, dtype=dtype)
+    Og = O.reshape(GROUPS, OUT_CHANNELS // GROUPS, X.shape[0] * OUTPUT_SIZE)
+    for n in _column_blocks(X.shape[0], dtype):
+        np.matmul(Fg, _columns(X[n], dtype), out=Og[..., n.start * OUTPUT_SIZE:n.stop * OUTPUT_SIZE])
     if b is not None:
         O = O + b.reshape((OUT_CHANNELS,) + (1,) * (1 + RANK))
     return O.swapaxes(0, 1)
 
 
 def _grad_filter(X: np.ndarray, G: np.ndarray) -> np.ndarray:
-    cols = _columns(X, np.result_type(X, G))
-    dF = np.matmul(cols, _channels_first(G).swapaxes(1, 2))
+    dtype = np.result_type(X, G)
+    dF = sum(np.matmul(_columns(X[n], dtype), _channels_first(G[n]).swapaxes(1, 2))
+             for n in _column_blocks(X.shape[0], dtype))
     return np.ascontiguousarray(dF.swapaxes(1, 2)).reshape(FILTER_SHAPE)
 
 
 def _grad_input(F: np.ndarray, G: np.ndarray) -> np.ndarray:
-    A = np.zeros((OUT_CHANNELS, G.shape[0]) + (14, 14), dtype=np.result_type(F, G))
-    A[..., 0:11, 1:11] = G.swapaxes(0, 1)[..., 1:12, 0:10]
+    dtype = np.result_type(F, G)
     Fr = F.reshape((GROUPS, OUT_CHANNELS // GROUPS, IN_CHANNELS // GROUPS) + KERNEL_SHAPE)[..., ::-1, ::-1]
     Fr = Fr.swapaxes(1, 2).reshape((IN_CHANNELS, OUT_CHANNELS // GROUPS) + KERNEL_SHAPE)
-    dX = _winograd(A, Fr, INPUT_TILES)[..., :INPUT_SHAPE[0], :INPUT_SHAPE[1]]
+    dX = np.empty((IN_CHANNELS, G.shape[0]) + INPUT_SHAPE, dtype=dtype)
+    tiles = TILE_INPUT**2 * OUT_CHANNELS * INPUT_TILES[0] * INPUT_TILES[1]  # a sample's V
+    for n in _blocks(G.shape[0], tiles * np.dtype(dtype).itemsize, TILE_BLOCK_BYTES):
+        A = np.zeros((OUT_CHANNELS, n.stop - n.start) + (14, 14), dtype=dtype)
+        A[..., 0:11, 1:11] = G[n].swapaxes(0, 1)[..., 1:12, 0:10]
+        dX[:, n] = _winograd(A, Fr, INPUT_TILES)[..., :INPUT_SHAPE[0], :INPUT_SHAPE[1]]
     return dX.swapaxes(0, 1)
 
 
 def _grad_bias(G: np.ndarray) -> np.ndarray:
     return G.sum(axis=(0,) + tuple(range(2, 2 + RANK)))
+
+
+def _blocks(batch: int, sample_bytes: int, limit: int) -> list[slice]:
+    """The samples in blocks of as many as keep a block's ``sample_bytes`` each within ``limit``
+    bytes, and at least one; one empty block for N = 0."""
+    step = max(1, limit // sample_bytes)
+    return [slice(start, min(start + step, batch)) for start in range(0, max(batch, 1), step)]
+
+
+def _column_blocks(batch: int, dtype: np.dtype) -> list[slice]:
+    """The samples in blocks whose im2col columns take at most BLOCK_BYTES."""
+    return _blocks(batch, IN_CHANNELS * TAPS * OUTPUT_SIZE * np.dtype(dtype).itemsize, BLOCK_BYTES)
 
 
 def _columns(X: np.ndarray, dtype: np.dtype) -> np.ndarray:

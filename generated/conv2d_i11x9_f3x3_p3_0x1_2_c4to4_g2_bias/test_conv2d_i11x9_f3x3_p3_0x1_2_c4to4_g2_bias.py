@@ -32,8 +32,8 @@ BATCH = 2
 # of an op(a, b) is within gamma(R) * W * max|a| * max|b| of its exact value, with R the most
 # successive roundings on the path to the element and W the growth of the computation run on
 # absolute values (Higham, Accuracy and Stability of Numerical Algorithms, 2002, 3.1 and Lemma 3.3).
-# Here: Winograd F(4x4, 3x3) tiles: 36 roundings on a tile's path (U = G g G^T, V = B^T d B, A^T M A, two products each, constants rounded) plus the channel sum; growth 2304 per channel pair (the tile computed on absolute values, derivation.winograd.magnitude_growth), where the direct sum's is 9; grad_filter is gemm's direct sums.
-FORWARD_ERROR = (38, 4608)  # (R, W)
+# Here: grad_input by Winograd F(4x4, 3x3) tiles: 36 roundings on a tile's path (U = G g G^T, V = B^T d B, A^T M A, two products each, constants rounded) plus the channel sum; growth 2304 per channel pair (the tile computed on absolute values, derivation.winograd.magnitude_growth), where the direct sum's is 9; forward (2 channels x 9 taps) and grad_filter are gemm's direct sums.
+FORWARD_ERROR = (18, 18)  # (R, W)
 GRAD_INPUT_ERROR = (38, 4608)
 GRAD_FILTER_ERROR = (120 * BATCH, 120 * BATCH)  # sums over the batch too
 # The plain-loop reference below: one sequential sum of C_in/g x taps products per output.

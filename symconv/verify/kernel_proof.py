@@ -1,7 +1,8 @@
 """The kernel's own code, run on symbols, against the proven closed forms.
 
 Every body of a kernel module (``_forward``, ``_grad_filter``, ``_grad_input``, ``_grad_bias``
-and their other code paths, such as ``_forward_taps``) is executed on object arrays whose
+and their other code paths, such as ``_forward_taps``) is executed, with blocks of samples of
+one sample each, on object arrays whose
 elements are SymPy's symbols ``X[n, c, i, j]``, ``F[...]``, ``G[...]`` and ``b[o]`` as exact
 polynomials (``polynomial.py``). Each output element must equal, coefficient for coefficient,
 the forward model's ``O_y`` or the closed form of its gradient, which the derivation proved
@@ -102,7 +103,8 @@ def prove_kernel(d: Derivation, strategy: str, text: str) -> KernelProof:
     proven = _derivation_of(d, spec)
     if spec != d.layer:
         text = kernel_module(proven, strategy).text
-    paths, elements, failures = _run_bodies(load(text, spec.name), _symbols(spec), _expected(proven))
+    paths, elements, failures = _run_bodies(_one_sample_blocks(load(text, spec.name)), _symbols(spec),
+                                            _expected(proven))
     tile = _tile_proof(chosen.transforms, spec.rank) if chosen.transforms is not None else None
     if tile is not None and not tile.holds:
         failures += (f"the {tile.name} tile identity fails at outputs {list(tile.failures)}",)
@@ -123,6 +125,16 @@ def _derivation_of(d: Derivation, spec: ConvSpec) -> Derivation:
     if spec == d.spec:
         return replace(d, layer=spec, scope="")
     return derive(spec, max_memory=None)
+
+
+def _one_sample_blocks(namespace: dict) -> dict:
+    """``namespace`` with every block limit (a ``*BLOCK_BYTES`` constant: gemm's columns,
+    Winograd's tiles) at one byte, so each sample is a block of its own: a layer of two or more
+    samples runs the block loop across block boundaries, which at full size only a large batch
+    would reach."""
+    for name in [n for n in namespace if n.endswith("BLOCK_BYTES")]:
+        namespace[name] = 1
+    return namespace
 
 
 def _run_bodies(namespace: dict, arrays: dict, expected: dict) -> tuple[tuple[str, ...], int, tuple[str, ...]]:

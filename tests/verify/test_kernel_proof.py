@@ -112,7 +112,7 @@ def test_a_placement_without_the_stride_fails_when_the_stride_exceeds_the_filter
 
 
 def test_a_channel_mixup_fails_only_with_two_output_channels_per_group(derivations):
-    wrong = ("O = np.matmul(Fg, cols)", "O = np.matmul(Fg[:, ::-1], cols)")  # output channels reversed in a group
+    wrong = ("np.matmul(Fg, _columns", "np.matmul(Fg[:, ::-1], _columns")  # output channels reversed in a group
     grouped = derivations["grouped, bias"]  # two output channels per group: caught
     assert not proof_of(grouped, "gemm", mutated(grouped, "gemm", *wrong)).holds
     depthwise = derivations["depthwise"]  # one per group: reversing them changes nothing, and the proof agrees
@@ -132,7 +132,36 @@ def test_a_wrong_winograd_transform_entry_fails_where_the_transform_is_used(deri
                                             "(Fraction(2, 3), Fraction(2, 5), Fraction(2, 3)),"))
     assert proof.tile.holds  # the derived transforms are right; the module's copy is not
     failing = {f.split("[")[0].split(":")[0] for f in proof.failures}
-    assert failing == {"_forward", "_grad_input"}  # grad_filter is gemm's: no transform
+    assert failing == {"_grad_input"}  # forward and grad_filter are gemm's: no transform
+
+
+# Each block's slice of the batch, replaced by the first samples: right for the first block only.
+BLOCK_ERRORS = [
+    ("gemm", "_forward", "out=Og[..., n.start * OUTPUT_SIZE:n.stop * OUTPUT_SIZE]",
+     "out=Og[..., :(n.stop - n.start) * OUTPUT_SIZE]"),
+    ("gemm", "_grad_filter", "_channels_first(G[n])", "_channels_first(G[:n.stop - n.start])"),
+    ("gemm", "_grad_input", "block = dXp[:, n]", "block = dXp[:, :n.stop - n.start]"),
+    ("winograd", "_grad_input", "dX[:, n] = ", "dX[:, :n.stop - n.start] = "),
+]
+
+
+@pytest.mark.parametrize("strategy, body, right, wrong", BLOCK_ERRORS)
+def test_a_block_read_or_written_at_the_wrong_samples_fails_once_there_are_two_blocks(strategy, body, right, wrong):
+    # On symbols every block is one sample: three samples make three blocks, and the mistake shows.
+    three = symconv.derive("6x5", "3x3", padding="1:0x0:1", in_channels=2, out_channels=2, batch=3)
+    proof = proof_of(three, strategy, mutated(three, strategy, right, wrong))
+    assert not proof.holds and {f.split("[")[0].split(":")[0] for f in proof.failures} == {body}
+    one = symconv.derive("6x5", "3x3", padding="1:0x0:1", in_channels=2, out_channels=2, batch=1)
+    assert proof_of(one, strategy, mutated(one, strategy, right, wrong)).holds  # one block: harmless
+
+
+def test_the_proof_runs_each_sample_as_a_block_of_its_own():
+    three = symconv.derive("6x5", "3x3", in_channels=2, out_channels=2, batch=3)
+    text = kernel_module(three, "gemm").text
+    assert "BLOCK_BYTES = 16 * 2**20" in text
+    # At the real limit all three samples are one block, where the offset mistake is harmless.
+    unchanged = text.replace("out=Og[..., n.start * OUTPUT_SIZE:", "out=Og[..., 0 * n.start * OUTPUT_SIZE:")
+    assert not proof_of(three, "gemm", unchanged).holds
 
 
 def test_winograd_grad_input_without_the_rotation_fails(derivations):
