@@ -331,6 +331,32 @@ def winograd_accuracy(names=("W4", "W5")) -> None:
         print(f"  {name} grad_input {error:.1e} (floor 1e-5: {'holds' if error <= 1e-5 else 'FAILS'})")
 
 
+def gemm_shapes(w: dict) -> dict:
+    """The (m, k, n) of gemm's matrix product per op for a channel workload (groups 1)."""
+    spec = symconv.ConvSpec.parse(w["input"], w["filter"], in_channels=w["channels"][0], out_channels=w["channels"][1])
+    columns, samples = spec.c_in * math.prod(spec.filter), w["batch"] * math.prod(spec.output)
+    return dict(forward=(spec.c_out, columns, samples), grad_filter=(columns, samples, spec.c_out),
+                grad_input=(columns, spec.c_out, samples))
+
+
+def blas_limits(rows: list, peaks: dict, repeats: int) -> None:
+    """How fast any im2col + BLAS kernel could be: its matrix product alone, with the columns
+    for free, at the GEMM peak measured on 2048^3 and at the product's own shape, against
+    PyTorch (whose oneDNN convolution is not a GEMM)."""
+    print("\nthe limit of im2col + BLAS in NumPy: the product alone (columns for free), at the 2048^3 peak "
+          "and timed at its own shape, against torch:")
+    rng = np.random.default_rng(2)
+    for r in rows:
+        if r["workload"] not in ("W4", "W5") or math.isnan(r["torch"]):
+            continue
+        m, k, n = gemm_shapes(WORKLOADS[r["workload"]])[r["op"]]
+        a, b = (rng.standard_normal(shape).astype(r["dtype"]) for shape in ((m, k), (k, n)))
+        at_shape = median_ms(lambda: a @ b, repeats)
+        at_peak = 2 * m * k * n / (peaks[r["dtype"]] * 1e6)
+        print(f"  {r['workload']} {r['dtype']:7} {r['op']:11} ({m} x {k}) @ ({k} x {n}): at peak {at_peak:.2f} ms, "
+              f"timed {at_shape:.2f} ms; torch {r['torch']:.2f} ms: the product alone is {r['torch'] / at_shape:.2f}x torch")
+
+
 def measured_peak(dtype=np.float32) -> float:
     a = np.random.default_rng(1).standard_normal((2048, 2048)).astype(dtype)
     return 2 * 2048**3 / (median_ms(lambda: a @ a, 5) * 1e6)
@@ -347,8 +373,10 @@ def main() -> None:
           f"torch {torch.__version__ if torch else 'not installed'} ({torch.get_num_threads() if torch else '-'} threads)")
     print(f"BLAS: {blas_summary()}")
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, load average {os.getloadavg()}")
-    peak = measured_peak()
-    print(f"float32 GEMM 2048^3 measured: {peak:.0f} GFLOP/s; median of {args.repeats} after 2 warm-ups, ms\n")
+    peaks = {"float32": measured_peak(np.float32), "float64": measured_peak(np.float64)}
+    peak = peaks["float32"]
+    print(f"GEMM 2048^3 measured: float32 {peak:.0f}, float64 {peaks['float64']:.0f} GFLOP/s; "
+          f"median of {args.repeats} after 2 warm-ups, ms\n")
     rows: list = []
     for name in args.workloads.split(","):
         for dtype in (np.float32, np.float64):
@@ -363,6 +391,7 @@ def main() -> None:
     print("\nfloors (issue 15: hand-written, torch in both dtypes, float32 error; W4 50% of the measured GEMM peak):")
     for line in floors(rows, peak):
         print("  " + line)
+    blas_limits(rows, peaks, args.repeats)
     winograd_accuracy()
 
 

@@ -99,7 +99,8 @@ def layer_options(command):
     "--strategy", type=click.Choice(("auto",) + STRATEGIES), default="auto", show_default=True,
     help="How the kernel lays out its work: auto chooses per layer (the kernel's docstring says which and why); "
          "matrix, rowgemm (2-D), batchlast and taps apply without channels, gemm and taps with channels, "
-         "winograd with channels for 2-D 3x3 layers of stride 1 and dilation 1. Whichever it is, its code is run "
+         "winograd (grad_input by Winograd F(4x4, 3x3) tiles, forward and grad_filter by gemm) with channels for "
+         "2-D 3x3 layers of stride 1 and dilation 1. Whichever it is, its code is run "
          "on SymPy symbols and must equal the closed forms exactly, or nothing is written.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
