@@ -1,5 +1,6 @@
 """The gemm strategy (channel layers): im2col, then one BLAS matrix product per group that
-contracts channels and taps over all samples at once; grad_input is its col2im."""
+contracts channels and taps, for blocks of samples whose columns stay within 16 MB; grad_input
+is its col2im."""
 
 from __future__ import annotations
 
