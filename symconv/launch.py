@@ -10,6 +10,7 @@ through the same clean-up as an error (an entry being written is put back as it 
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 
@@ -39,7 +40,19 @@ def main(args: list[str] | None = None, prog_name: str | None = None) -> None:
     except Terminated:
         code = _say("Terminated.", TERMINATED)
     _ignore_signals()  # the work is over: a late signal must not turn a finished run into a crash
+    if code == INTERRUPTED:
+        _leave(code)
     sys.exit(code)
+
+
+def _leave(code: int) -> None:
+    """Exit with ``code`` at once, the clean-up having run on the way here. CPython 3.11 marks a
+    KeyboardInterrupt that escaped code run by exec() of a string (dataclasses make their methods
+    so while symconv's modules import) as unhandled, though it was caught, and at exit would end
+    the process by SIGINT (status -2) instead of with 130."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _import_command():

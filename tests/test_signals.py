@@ -67,3 +67,22 @@ def test_a_signal_between_the_final_renames_puts_the_entry_back(tmp_path, signum
     message, code = ENDINGS[signum]
     assert run.returncode == code and run.stderr.strip() == message, run.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+# A Ctrl-C inside code that exec() runs from a string (dataclasses build their methods so while
+# symconv's modules import): CPython 3.11 then marks the interrupt unhandled though symconv caught
+# it, and under `python -m` (as `python -m symconv` runs) would end the process by SIGINT (status
+# -2) instead of 130 unless symconv leaves at once.
+EXEC_INTERRUPT = """
+import symconv.launch as launch
+launch._import_command = lambda: exec("raise KeyboardInterrupt")
+launch.main(["derive", "--input", "3x3", "--filter", "2x2"], prog_name="symconv")
+"""
+
+
+def test_an_interrupt_inside_exec_of_a_string_still_exits_130(tmp_path):
+    (tmp_path / "interrupted").mkdir()
+    (tmp_path / "interrupted" / "__main__.py").write_text(EXEC_INTERRUPT, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "interrupted"], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])})
+    assert run.returncode == 130 and run.stderr.strip() == "Aborted.", (run.returncode, run.stderr)
