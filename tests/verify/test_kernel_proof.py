@@ -18,6 +18,7 @@ from symconv.render.strategies import strategies_for
 from symconv.verify import kernel_layer, prove_kernel
 from symconv.verify.kernel_proof import SYMBOL_LIMIT, symbol_size
 from symconv.verify.polynomial import NotExact, Polynomial, from_expr
+from symconv.verify.run import load
 
 LAYERS = {
     "seed": ("3x3", "2x2", {}),
@@ -159,9 +160,13 @@ def test_the_proof_runs_each_sample_as_a_block_of_its_own():
     three = symconv.derive("6x5", "3x3", in_channels=2, out_channels=2, batch=3)
     text = kernel_module(three, "gemm").text
     assert "BLOCK_BYTES = 16 * 2**20" in text
-    # At the real limit all three samples are one block, where the offset mistake is harmless.
-    unchanged = text.replace("out=Og[..., n.start * OUTPUT_SIZE:", "out=Og[..., 0 * n.start * OUTPUT_SIZE:")
-    assert not proof_of(three, "gemm", unchanged).holds
+    offset_lost = text.replace("out=Og[..., n.start * OUTPUT_SIZE:", "out=Og[..., 0 * n.start * OUTPUT_SIZE:")
+    # At the real limit the three samples are one block, where the lost offset changes nothing ...
+    rng = np.random.default_rng(3)
+    X, W = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((2, 2, 3, 3))
+    assert np.array_equal(load(offset_lost, "lost")["forward"](X, W), load(text, "right")["forward"](X, W))
+    # ... and the proof, with one sample per block, still finds it.
+    assert not proof_of(three, "gemm", offset_lost).holds
 
 
 def test_winograd_grad_input_without_the_rotation_fails(derivations):
